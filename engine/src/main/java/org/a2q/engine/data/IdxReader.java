@@ -25,6 +25,10 @@ import java.util.zip.ZipException;
  * checked against the bytes that can really be there <em>before</em> any large array is
  * allocated, so a corrupt or hostile header ends in an {@link EngineException} naming the file,
  * never in an {@link OutOfMemoryError}.
+ *
+ * <p>Decompressed data must match the header exactly; missing or surplus bytes are errors. Bytes
+ * after the end of a complete gzip stream are ignored, as gzip(1) does: the data itself is complete
+ * and its CRC has been verified.
  */
 public final class IdxReader {
     /** IDX magic of an unsigned-byte array with 3 dimensions (count, rows, columns). */

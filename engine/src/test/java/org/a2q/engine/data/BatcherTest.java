@@ -4,6 +4,7 @@ import org.a2q.engine.EngineException;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -144,6 +145,13 @@ class BatcherTest {
         assertEquals(16, lastSize);
         // Sum of all pixels of the subset is 572,388,787 (counted from the file with zcat/od/awk).
         assertEquals(572_388_787.0 / 255.0, sum, 1e-6);
+    }
+
+    @Test
+    void defaultTypeFollowsNd4j() {
+        Batcher b = new Batcher(synthetic(3), 2);
+        assertEquals(Nd4j.defaultFloatingPointType(), b.dataType());
+        assertEquals(b.dataType(), b.fill(new int[] {2, 1}, 0, 2).features().dataType());
     }
 
     @Test

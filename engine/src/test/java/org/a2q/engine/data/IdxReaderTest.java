@@ -117,6 +117,13 @@ class IdxReaderTest {
     }
 
     @Test
+    void bytesAfterACompleteGzipStreamAreIgnoredLikeGzipDoes() {
+        byte[] z = gzip(labels((byte) 3, (byte) 4));
+        byte[] padded = Arrays.copyOf(z, z.length + 100);
+        assertArrayEquals(new int[] {3, 4}, IdxReader.readLabels(write(dir, "pad.gz", padded), 10));
+    }
+
+    @Test
     void corruptGzipIsReportedNotThrownRaw() {
         byte[] z = gzip(images(20, 28, 28, randomBytes(20 * 784, 2)));
         // Damage the middle of the deflate stream, after the IDX header has been decoded intact.
