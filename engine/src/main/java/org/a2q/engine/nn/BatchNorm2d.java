@@ -1,0 +1,137 @@
+package org.a2q.engine.nn;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.a2q.engine.EngineException;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Batch normalisation over (N, H, W) per channel: y = γ·(x − μ)/√(σ² + ε) + β.
+ * Training uses the batch statistics (biased σ² in the normalisation) and updates running
+ * statistics with momentum m as PyTorch does (running σ² uses the unbiased estimate);
+ * evaluation uses the running statistics.
+ */
+public final class BatchNorm2d extends Layer {
+    private final int channels;
+    private final double eps;
+    private final double momentum;
+    private final Param gamma;
+    private final Param beta;
+    private final INDArray runningMean;
+    private final INDArray runningVar;
+    private final NativeOp forwardOp;
+    private final NativeOp backwardOp;
+
+    private boolean lastTraining;
+    private INDArray input;
+    private INDArray mean;
+    private INDArray var;
+    private INDArray output;
+    private INDArray gradMeanScratch;
+    private INDArray gradVarScratch;
+
+    public BatchNorm2d(String name, int channels, double eps, double momentum) {
+        super("batchnorm");
+        if (channels < 1 || !(eps > 0) || !(momentum >= 0 && momentum <= 1)) {
+            throw new EngineException("batchnorm " + name + ": needs channels ≥ 1, eps > 0, momentum in [0, 1]");
+        }
+        this.channels = channels;
+        this.eps = eps;
+        this.momentum = momentum;
+        this.gamma = new Param(name + ".gamma", Param.Kind.NORM, Init.constant(1.0, channels));
+        this.beta = new Param(name + ".beta", Param.Kind.NORM, Init.constant(0.0, channels));
+        this.runningMean = Init.constant(0.0, channels);
+        this.runningVar = Init.constant(1.0, channels);
+        // iArgs: applyScale 1, applyOffset 1, axis 1 (channels of NCHW); tArgs: epsilon.
+        this.forwardOp = new NativeOp("batchnorm", 1, 1, 1).withFloatArgs(eps);
+        this.backwardOp = new NativeOp("batchnorm_bp", 1, 1, 1).withFloatArgs(eps);
+    }
+
+    public int channels() { return channels; }
+    public double eps() { return eps; }
+    public double momentum() { return momentum; }
+    public Param gamma() { return gamma; }
+    public Param beta() { return beta; }
+    public INDArray runningMean() { return runningMean; }
+    public INDArray runningVar() { return runningVar; }
+
+    @Override
+    public long[] outputShape(long[]... in) {
+        long[] s = in[0];
+        if (s.length != 4 || s[1] != channels) {
+            throw new EngineException("batchnorm expects [batch, " + channels + ", H, W], got " + java.util.Arrays.toString(s));
+        }
+        return s.clone();
+    }
+
+    @Override
+    public INDArray forward(INDArray[] inputs, boolean training) {
+        input = inputs[0];
+        outputShape(input.shape());
+        lastTraining = training;
+        output = Buffers.like(output, input);
+        if (training) {
+            mean = Buffers.ensure(mean, input.dataType(), channels);
+            var = Buffers.ensure(var, input.dataType(), channels);
+            input.mean(mean, 0, 2, 3);
+            var.assign(input.var(false, 0, 2, 3));
+            long count = input.length() / channels;
+            double unbias = count > 1 ? (double) count / (count - 1) : 1.0;
+            runningMean.muli(1 - momentum).addi(mean.castTo(runningMean.dataType()).mul(momentum));
+            runningVar.muli(1 - momentum).addi(var.castTo(runningVar.dataType()).mul(momentum * unbias));
+            forwardOp.exec(new INDArray[] {input, mean, var, gamma.value(), beta.value()}, output);
+        } else {
+            INDArray m = runningMean.castTo(input.dataType());
+            INDArray v = runningVar.castTo(input.dataType());
+            forwardOp.exec(new INDArray[] {input, m, v, gamma.value(), beta.value()}, output);
+        }
+        return output;
+    }
+
+    @Override
+    public void backward(INDArray gradOutput, INDArray[] gradInputs) {
+        if (lastTraining) {
+            INDArray gradIn = gradInputs[0] != null ? gradInputs[0] : input.ulike();
+            gradMeanScratch = Buffers.like(gradMeanScratch, mean);
+            gradVarScratch = Buffers.like(gradVarScratch, var);
+            backwardOp.exec(new INDArray[] {input, mean, var, gamma.value(), beta.value(), gradOutput},
+                    gradIn, gradMeanScratch, gradVarScratch, gamma.grad(), beta.grad());
+            return;
+        }
+        // Evaluation mode: statistics are constants, so dx = dy·γ/√(σ²+ε), dγ = Σ dy·x̂, dβ = Σ dy.
+        INDArray invStd = Nd4j.math().sqrt(runningVar.castTo(input.dataType()).add(eps)).rdivi(1.0);
+        INDArray xhat = input.dup();
+        Nd4j.exec(new org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp(xhat, runningMean.castTo(input.dataType()), xhat, 1));
+        Nd4j.exec(new BroadcastMulOp(xhat, invStd, xhat, 1));
+        gradOutput.mul(xhat).sum(gamma.grad(), 0, 2, 3);
+        gradOutput.sum(beta.grad(), 0, 2, 3);
+        if (gradInputs[0] != null) {
+            Nd4j.exec(new BroadcastMulOp(gradOutput, invStd.mul(gamma.value()), gradInputs[0], 1));
+        }
+    }
+
+    @Override
+    public List<Param> params() {
+        return List.of(gamma, beta);
+    }
+
+    @Override
+    public Map<String, INDArray> state() {
+        Map<String, INDArray> s = new LinkedHashMap<>();
+        s.put("running_mean", runningMean);
+        s.put("running_var", runningVar);
+        return s;
+    }
+
+    @Override
+    public Map<String, Object> attributes() {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("channels", channels);
+        a.put("eps", eps);
+        a.put("momentum", momentum);
+        return a;
+    }
+}

@@ -1,0 +1,198 @@
+package org.a2q.engine.nn;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.a2q.engine.EngineException;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * 2-D convolution, NCHW, weight [Cout, Cin, kh, kw] (PyTorch/ONNX "OIYX" layout), groups = 1.
+ * Forward and backward run the oneDNN-backed libnd4j {@code conv2d} / {@code conv2d_bp} kernels
+ * into preallocated arrays.
+ */
+public final class Conv2d extends Layer {
+    private final int inChannels;
+    private final int outChannels;
+    private final int kernelH;
+    private final int kernelW;
+    private final int strideH;
+    private final int strideW;
+    private final int padH;
+    private final int padW;
+    private final Param weight;
+    private final Param bias;
+    private WeightTransform weightTransform;
+
+    private final NativeOp forwardOp;
+    private final NativeOp weightGradOp;
+    private final NativeOp inputGradOp;
+    private INDArray input;
+    private INDArray effectiveWeight;
+    private INDArray output;
+    private INDArray weightGradScratch;
+    private INDArray weightGradConv;
+    private INDArray inputGradConv;
+
+    public Conv2d(String name, int inChannels, int outChannels, int kernelH, int kernelW,
+                  int strideH, int strideW, int padH, int padW, boolean bias, SplittableRandom rng) {
+        super("conv");
+        if (inChannels < 1 || outChannels < 1 || kernelH < 1 || kernelW < 1 || strideH < 1 || strideW < 1
+                || padH < 0 || padW < 0) {
+            throw new EngineException("conv " + name + ": channels, kernel and stride must be ≥ 1 and padding ≥ 0");
+        }
+        this.inChannels = inChannels;
+        this.outChannels = outChannels;
+        this.kernelH = kernelH;
+        this.kernelW = kernelW;
+        this.strideH = strideH;
+        this.strideW = strideW;
+        this.padH = padH;
+        this.padW = padW;
+        long fanIn = (long) inChannels * kernelH * kernelW;
+        this.weight = new Param(name + ".weight", Param.Kind.WEIGHT,
+                Init.uniformFanIn(rng, fanIn, outChannels, inChannels, kernelH, kernelW));
+        this.bias = bias ? new Param(name + ".bias", Param.Kind.BIAS, Init.uniformFanIn(rng, fanIn, outChannels)) : null;
+        // iArgs: kH,kW,sH,sW,pH,pW,dH,dW, paddingMode 0 (explicit), dataFormat 0 (NCHW), wFormat 1 (OIYX).
+        long[] args = {kernelH, kernelW, strideH, strideW, padH, padW, 1, 1, 0, 0, 1};
+        this.forwardOp = new NativeOp("conv2d", args);
+        // dW as a forward convolution (see backward): stride 1, padding p, dilation = stride.
+        this.weightGradOp = null;
+        // dX as a transposed convolution of dY with W; deconv2d's OIYX-like format 1 is
+        // [iC, oC, kH, kW] of the deconvolution, i.e. exactly our [Cout, Cin, kh, kw].
+        this.inputGradOp = new NativeOp("deconv2d", kernelH, kernelW, strideH, strideW, padH, padW, 1, 1, 0, 0, 1);
+    }
+
+    public int inChannels() { return inChannels; }
+    public int outChannels() { return outChannels; }
+    public int kernelH() { return kernelH; }
+    public int kernelW() { return kernelW; }
+    public int strideH() { return strideH; }
+    public int strideW() { return strideW; }
+    public int padH() { return padH; }
+    public int padW() { return padW; }
+    public Param weight() { return weight; }
+    public Param bias() { return bias; }
+    /** Dot-product length of one output: Cin·kh·kw. */
+    public long fanIn() { return (long) inChannels * kernelH * kernelW; }
+
+    public WeightTransform weightTransform() { return weightTransform; }
+
+    public void setWeightTransform(WeightTransform transform) { this.weightTransform = transform; }
+
+    /** The weight the convolution uses: the stored one or its quantized image. */
+    public INDArray effectiveWeight() {
+        return weightTransform == null ? weight.value() : weightTransform.forward(weight.value());
+    }
+
+    @Override
+    public long[] outputShape(long[]... in) {
+        long[] s = in[0];
+        if (s.length != 4 || s[1] != inChannels) {
+            throw new EngineException("conv expects input [batch, " + inChannels + ", H, W] but got "
+                    + java.util.Arrays.toString(s));
+        }
+        long oh = (s[2] + 2L * padH - kernelH) / strideH + 1;
+        long ow = (s[3] + 2L * padW - kernelW) / strideW + 1;
+        if (oh < 1 || ow < 1) {
+            throw new EngineException("conv kernel " + kernelH + "x" + kernelW + " does not fit input "
+                    + s[2] + "x" + s[3] + " with padding " + padH + "," + padW);
+        }
+        return new long[] {s[0], outChannels, oh, ow};
+    }
+
+    @Override
+    public INDArray forward(INDArray[] inputs, boolean training) {
+        input = inputs[0];
+        effectiveWeight = effectiveWeight();
+        output = Buffers.ensure(output, input.dataType(), outputShape(input.shape()));
+        INDArray[] in = bias == null ? new INDArray[] {input, effectiveWeight}
+                                     : new INDArray[] {input, effectiveWeight, bias.value()};
+        forwardOp.exec(in, output);
+        return output;
+    }
+
+    /**
+     * Backward without libnd4j's conv2d_bp, which measured 2–7x slower here and always computes
+     * dX, even for the first layer where nobody needs it (perf-notes.md §1).
+     * <ul>
+     * <li>dW[o,i,a,b] = Σ_n Σ_{y,x} dY[n,o,y,x] · xpad[n,i,y·s+a,x·s+b]: a forward convolution of
+     *     x viewed as [Cin, B, H, W] (batch ↔ channels) with dY viewed as the weights
+     *     [Cout, B, OH, OW], stride 1, padding p, dilation s; its output [Cin, Cout, ≥kh, ≥kw]
+     *     is cropped to the kernel and transposed.</li>
+     * <li>dX = conv_transpose(dY, W) (deconv2d), only when the graph asks for it.</li>
+     * <li>db = Σ_{n,y,x} dY.</li>
+     * </ul>
+     */
+    @Override
+    public void backward(INDArray gradOutput, INDArray[] gradInputs) {
+        long[] xs = input.shape();
+        long[] ys = gradOutput.shape();
+        INDArray gradW = weight.grad();
+        if (weightTransform != null) {
+            weightGradScratch = Buffers.like(weightGradScratch, weight.value());
+            gradW = weightGradScratch;
+        }
+        long ohFull = xs[2] + 2L * padH - (ys[2] - 1) * strideH;
+        long owFull = xs[3] + 2L * padW - (ys[3] - 1) * strideW;
+        weightGradConv = Buffers.ensure(weightGradConv, input.dataType(), inChannels, outChannels, ohFull, owFull);
+        INDArray xT = input.permute(1, 0, 2, 3);
+        INDArray dyT = gradOutput.permute(1, 0, 2, 3);
+        new NativeOp("conv2d", ys[2], ys[3], 1, 1, padH, padW, strideH, strideW, 0, 0, 1)
+                .exec(new INDArray[] {xT, dyT}, weightGradConv);
+        INDArray cropped = ohFull == kernelH && owFull == kernelW ? weightGradConv
+                : weightGradConv.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, kernelH),
+                        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, kernelW));
+        gradW.assign(cropped.permute(1, 0, 2, 3));
+        if (bias != null) {
+            gradOutput.sum(bias.grad(), 0, 2, 3);
+        }
+        INDArray gradIn = gradInputs[0];
+        if (gradIn != null) {
+            long dh = (ys[2] - 1) * strideH - 2L * padH + kernelH;
+            long dw = (ys[3] - 1) * strideW - 2L * padW + kernelW;
+            if (dh == xs[2] && dw == xs[3]) {
+                inputGradOp.exec(new INDArray[] {gradOutput, effectiveWeight}, gradIn);
+            } else {
+                // Rows/columns the forward window never reached get zero gradient.
+                inputGradConv = Buffers.ensure(inputGradConv, input.dataType(), xs[0], xs[1], dh, dw);
+                inputGradOp.exec(new INDArray[] {gradOutput, effectiveWeight}, inputGradConv);
+                gradIn.assign(0);
+                gradIn.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, dh),
+                        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, dw)).assign(inputGradConv);
+            }
+        }
+        if (weightTransform != null) {
+            weightTransform.backward(gradW, weight.grad());
+        }
+    }
+
+    @Override
+    public List<Param> params() {
+        List<Param> list = new ArrayList<>();
+        list.add(weight);
+        if (bias != null) {
+            list.add(bias);
+        }
+        if (weightTransform != null) {
+            list.addAll(weightTransform.params());
+        }
+        return list;
+    }
+
+    @Override
+    public Map<String, Object> attributes() {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("in", inChannels);
+        a.put("out", outChannels);
+        a.put("kernel", List.of(kernelH, kernelW));
+        a.put("stride", List.of(strideH, strideW));
+        a.put("padding", List.of(padH, padW));
+        a.put("bias", bias != null);
+        return a;
+    }
+}

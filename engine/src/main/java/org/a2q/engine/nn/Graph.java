@@ -1,0 +1,367 @@
+package org.a2q.engine.nn;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.a2q.engine.EngineException;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * A model: a DAG of named nodes, each a {@link Layer} applied to earlier nodes' outputs (or the
+ * graph input, named {@value #INPUT}). Nodes are kept in topological order (the builder only
+ * accepts references to names that already exist), forward runs them in order and backward in
+ * reverse, summing gradients where an output feeds several nodes (residual blocks).
+ *
+ * <p>{@link #compile()} moves every parameter into one flat value arena and one flat gradient
+ * arena so that an optimizer step is a few whole-arena ops.
+ */
+public final class Graph {
+    public static final String INPUT = "input";
+
+    /** One node: its name, its layer and the names of its inputs. */
+    public record Node(String name, Layer layer, List<String> inputs) { }
+
+    private final long[] inputShape;
+    private final List<Node> nodes;
+    private final String output;
+    private final Map<String, Integer> index = new HashMap<>();
+    private final int[][] inputIndex;     // per node: index of each input node, −1 for the graph input
+    private final int[] consumers;        // per node: how many nodes read its output
+
+    private List<Param> params;
+    private INDArray valueArena;
+    private INDArray gradArena;
+    private INDArray decayMask;
+
+    private long[] forwardNanos;          // per-node time, when profiling
+    private long[] backwardNanos;
+    private INDArray[] outputs;
+    private INDArray[] grads;
+    private INDArray[] gradScratch;
+
+    private Graph(long[] inputShape, List<Node> nodes, String output) {
+        this.inputShape = inputShape.clone();
+        this.nodes = List.copyOf(nodes);
+        this.output = output;
+        for (int i = 0; i < nodes.size(); i++) {
+            index.put(nodes.get(i).name(), i);
+        }
+        inputIndex = new int[nodes.size()][];
+        consumers = new int[nodes.size()];
+        for (int i = 0; i < nodes.size(); i++) {
+            List<String> in = nodes.get(i).inputs();
+            inputIndex[i] = new int[in.size()];
+            for (int j = 0; j < in.size(); j++) {
+                int k = in.get(j).equals(INPUT) ? -1 : index.get(in.get(j));
+                inputIndex[i][j] = k;
+                if (k >= 0) {
+                    consumers[k]++;
+                }
+            }
+        }
+        outputs = new INDArray[nodes.size()];
+        grads = new INDArray[nodes.size()];
+        gradScratch = new INDArray[nodes.size()];
+        shapes(1); // validates every layer's shape contract once
+        compile();
+    }
+
+    public static Builder builder(long... perSampleInputShape) {
+        return new Builder(perSampleInputShape);
+    }
+
+    /** Builds a graph node by node; each node may only read nodes added before it. */
+    public static final class Builder {
+        private final long[] inputShape;
+        private final List<Node> nodes = new ArrayList<>();
+        private final Set<String> names = new LinkedHashSet<>();
+        private String last = INPUT;
+
+        private Builder(long[] inputShape) {
+            if (inputShape.length == 0) {
+                throw new EngineException("graph input shape is empty");
+            }
+            this.inputShape = inputShape.clone();
+            names.add(INPUT);
+        }
+
+        /** Adds a node reading the previously added node (or the input for the first). */
+        public Builder add(String name, Layer layer) {
+            return add(name, layer, last);
+        }
+
+        public Builder add(String name, Layer layer, String... inputs) {
+            if (!names.add(name)) {
+                throw new EngineException("duplicate node name '" + name + "'");
+            }
+            if (inputs.length != layer.arity()) {
+                throw new EngineException("node '" + name + "' (" + layer.type() + ") takes " + layer.arity()
+                        + " input(s), got " + inputs.length);
+            }
+            for (String in : inputs) {
+                if (!names.contains(in) || in.equals(name)) {
+                    throw new EngineException("node '" + name + "' reads '" + in + "', which is not defined before it");
+                }
+            }
+            nodes.add(new Node(name, layer, List.of(inputs)));
+            last = name;
+            return this;
+        }
+
+        public String last() {
+            return last;
+        }
+
+        public Graph build() {
+            return build(last);
+        }
+
+        public Graph build(String output) {
+            if (nodes.isEmpty()) {
+                throw new EngineException("graph has no nodes");
+            }
+            if (!names.contains(output) || output.equals(INPUT)) {
+                throw new EngineException("graph output '" + output + "' is not a node");
+            }
+            return new Graph(inputShape, nodes, output);
+        }
+    }
+
+    public long[] inputShape() { return inputShape.clone(); }
+    public List<Node> nodes() { return nodes; }
+    public String outputName() { return output; }
+
+    public Node node(String name) {
+        Integer i = index.get(name);
+        if (i == null) {
+            throw new EngineException("no node named '" + name + "'; nodes are " + index.keySet());
+        }
+        return nodes.get(i);
+    }
+
+    /** Output shape of every node for a batch of the given size (validates the whole graph). */
+    public Map<String, long[]> shapes(long batch) {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        long[] in = new long[inputShape.length + 1];
+        in[0] = batch;
+        System.arraycopy(inputShape, 0, in, 1, inputShape.length);
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            long[][] ins = new long[inputIndex[i].length][];
+            for (int j = 0; j < ins.length; j++) {
+                ins[j] = inputIndex[i][j] < 0 ? in : shapes.get(nodes.get(inputIndex[i][j]).name());
+            }
+            try {
+                shapes.put(n.name(), n.layer().outputShape(ins));
+            } catch (EngineException e) {
+                throw new EngineException("node '" + n.name() + "': " + e.getMessage(), e);
+            }
+        }
+        return shapes;
+    }
+
+    /**
+     * Collects the parameters into flat arenas. Call again after a layer gains parameters (e.g.
+     * a quantizer is attached); values are preserved, gradients reset.
+     */
+    public void compile() {
+        Set<Param> unique = new LinkedHashSet<>();
+        for (Node n : nodes) {
+            unique.addAll(n.layer().params());
+        }
+        params = List.copyOf(unique);
+        long total = 0;
+        for (Param p : params) {
+            total += p.length();
+        }
+        DataType type = params.isEmpty() ? Nd4j.defaultFloatingPointType() : params.get(0).value().dataType();
+        valueArena = Nd4j.create(type, Math.max(total, 1));
+        gradArena = Nd4j.create(type, Math.max(total, 1));
+        decayMask = Nd4j.create(type, Math.max(total, 1));
+        long offset = 0;
+        for (Param p : params) {
+            long len = p.length();
+            INDArray v = valueArena.get(NDArrayIndex.interval(offset, offset + len)).reshape('c', p.shape());
+            INDArray g = gradArena.get(NDArrayIndex.interval(offset, offset + len)).reshape('c', p.shape());
+            p.bind(v, g);
+            if (p.decays()) {
+                decayMask.get(NDArrayIndex.interval(offset, offset + len)).assign(1.0);
+            }
+            offset += len;
+        }
+    }
+
+    public List<Param> params() { return params; }
+
+    /** All parameter values, flat (a view: writing to it changes the model). */
+    public INDArray valueArena() { return valueArena; }
+
+    /** All parameter gradients, flat, in the same order as {@link #valueArena()}. */
+    public INDArray gradArena() { return gradArena; }
+
+    /** 1 where weight decay applies (Kind.WEIGHT), 0 for biases, norms and scales. */
+    public INDArray decayMask() { return decayMask; }
+
+    public long parameterCount() {
+        long n = 0;
+        for (Param p : params) {
+            n += p.length();
+        }
+        return n;
+    }
+
+    /** Runs the graph; the returned array is owned by the graph (valid until the next forward). */
+    public INDArray forward(INDArray x, boolean training) {
+        long[] s = x.shape();
+        if (s.length != inputShape.length + 1 || !Arrays.equals(Arrays.copyOfRange(s, 1, s.length), inputShape)) {
+            throw new EngineException("model expects input [batch, " + join(inputShape) + "] but got "
+                    + Arrays.toString(s));
+        }
+        for (int i = 0; i < nodes.size(); i++) {
+            int[] ii = inputIndex[i];
+            INDArray[] ins = new INDArray[ii.length];
+            for (int j = 0; j < ii.length; j++) {
+                ins[j] = ii[j] < 0 ? x : outputs[ii[j]];
+            }
+            if (forwardNanos != null) {
+                long t0 = System.nanoTime();
+                outputs[i] = nodes.get(i).layer().forward(ins, training);
+                forwardNanos[i] += System.nanoTime() - t0;
+            } else {
+                outputs[i] = nodes.get(i).layer().forward(ins, training);
+            }
+        }
+        return outputs[index.get(output)];
+    }
+
+    /** Output of a node from the last forward pass. */
+    public INDArray activation(String name) {
+        return outputs[index.get(node(name).name())];
+    }
+
+    /**
+     * Backpropagates dL/d(output) through the graph (after a training forward). Parameter
+     * gradients are overwritten, not accumulated.
+     */
+    public void backward(INDArray gradOutput) {
+        int out = index.get(output);
+        boolean[] written = new boolean[nodes.size()];
+        grads[out] = Buffers.like(grads[out], outputs[out]);
+        grads[out].assign(gradOutput);
+        written[out] = true;
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            if (!written[i]) {
+                continue; // node does not influence the output
+            }
+            int[] ii = inputIndex[i];
+            INDArray[] gradIns = new INDArray[ii.length];
+            boolean[] accumulate = new boolean[ii.length];
+            for (int j = 0; j < ii.length; j++) {
+                int k = ii[j];
+                if (k < 0) {
+                    continue;
+                }
+                if (!written[k]) {
+                    grads[k] = Buffers.like(grads[k], outputs[k]);
+                    gradIns[j] = grads[k];
+                } else {
+                    gradScratch[k] = Buffers.like(gradScratch[k], outputs[k]);
+                    gradIns[j] = gradScratch[k];
+                    accumulate[j] = true;
+                }
+            }
+            // The same input twice (x + x): the second slot must not alias the first.
+            for (int j = 1; j < ii.length; j++) {
+                for (int m = 0; m < j; m++) {
+                    if (ii[j] >= 0 && ii[j] == ii[m] && gradIns[j] == gradIns[m]) {
+                        gradIns[j] = grads[ii[j]].ulike();
+                        accumulate[j] = true;
+                    }
+                }
+            }
+            long t0 = backwardNanos != null ? System.nanoTime() : 0;
+            nodes.get(i).layer().backward(grads[i], gradIns);
+            if (backwardNanos != null) {
+                backwardNanos[i] += System.nanoTime() - t0;
+            }
+            for (int j = 0; j < ii.length; j++) {
+                int k = ii[j];
+                if (k < 0) {
+                    continue;
+                }
+                if (accumulate[j]) {
+                    grads[k].addi(gradIns[j]);
+                }
+                written[k] = true;
+            }
+        }
+    }
+
+    /**
+     * Starts (or, with false, stops) accumulating wall time per node; ND4J ops run synchronously
+     * on this backend, so the time of a node is the time of its kernels.
+     */
+    public void profile(boolean on) {
+        forwardNanos = on ? new long[nodes.size()] : null;
+        backwardNanos = on ? new long[nodes.size()] : null;
+    }
+
+    /** Accumulated forward and backward nanoseconds per node name since {@link #profile}(true). */
+    public Map<String, long[]> profileNanos() {
+        Map<String, long[]> m = new LinkedHashMap<>();
+        if (forwardNanos != null) {
+            for (int i = 0; i < nodes.size(); i++) {
+                m.put(nodes.get(i).name(), new long[] {forwardNanos[i], backwardNanos[i]});
+            }
+        }
+        return m;
+    }
+
+    /** Sum of the extra loss terms of weight transforms (the A2Q regulariser). */
+    public double penalty() {
+        double p = 0;
+        for (Node n : nodes) {
+            WeightTransform t = weightTransform(n.layer());
+            if (t != null) {
+                p += t.penalty();
+            }
+        }
+        return p;
+    }
+
+    /** Adds the gradients of {@link #penalty()} to the transforms' parameter gradients. */
+    public void addPenaltyGradients() {
+        for (Node n : nodes) {
+            WeightTransform t = weightTransform(n.layer());
+            if (t != null) {
+                t.addPenaltyGradient();
+            }
+        }
+    }
+
+    public static WeightTransform weightTransform(Layer layer) {
+        if (layer instanceof Conv2d c) {
+            return c.weightTransform();
+        }
+        if (layer instanceof Linear l) {
+            return l.weightTransform();
+        }
+        return null;
+    }
+
+    private static String join(long[] a) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < a.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(a[i]);
+        }
+        return sb.toString();
+    }
+}

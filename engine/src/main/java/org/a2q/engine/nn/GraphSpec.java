@@ -1,0 +1,95 @@
+package org.a2q.engine.nn;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.a2q.engine.EngineException;
+
+/**
+ * A graph's architecture as plain data (types, attributes, wiring; no weights), the form in which
+ * models are saved and rebuilt. Weights travel separately, in parameter order.
+ */
+public record GraphSpec(List<Long> inputShape, List<NodeSpec> nodes, String output) {
+
+    public record NodeSpec(String name, String type, Map<String, Object> attributes, List<String> inputs) { }
+
+    public static GraphSpec of(Graph g) {
+        List<NodeSpec> nodes = new ArrayList<>();
+        for (Graph.Node n : g.nodes()) {
+            nodes.add(new NodeSpec(n.name(), n.layer().type(), new LinkedHashMap<>(n.layer().attributes()), n.inputs()));
+        }
+        List<Long> in = new ArrayList<>();
+        for (long d : g.inputShape()) {
+            in.add(d);
+        }
+        return new GraphSpec(in, nodes, g.outputName());
+    }
+
+    /** Rebuilds the graph with freshly initialised parameters (seeded), to be overwritten by saved ones. */
+    public Graph build(long seed) {
+        if (inputShape == null || nodes == null || nodes.isEmpty() || output == null) {
+            throw new EngineException("model description is incomplete (needs inputShape, nodes and output)");
+        }
+        SplittableRandom rng = new SplittableRandom(seed);
+        long[] shape = inputShape.stream().mapToLong(Long::longValue).toArray();
+        Graph.Builder b = Graph.builder(shape);
+        for (NodeSpec n : nodes) {
+            if (n == null || n.name() == null || n.type() == null || n.inputs() == null) {
+                throw new EngineException("model description has a node without name, type or inputs");
+            }
+            Map<String, Object> a = n.attributes() == null ? Map.of() : n.attributes();
+            b.add(n.name(), create(n.name(), n.type(), a, rng), n.inputs().toArray(String[]::new));
+        }
+        return b.build(output);
+    }
+
+    static Layer create(String name, String type, Map<String, Object> a, SplittableRandom rng) {
+        try {
+            return switch (type) {
+                case "conv" -> new Conv2d(name, i(a, "in"), i(a, "out"), pair(a, "kernel", 0), pair(a, "kernel", 1),
+                        pair(a, "stride", 0), pair(a, "stride", 1), pair(a, "padding", 0), pair(a, "padding", 1),
+                        bool(a, "bias"), rng);
+                case "linear" -> new Linear(name, i(a, "in"), i(a, "out"), bool(a, "bias"), rng);
+                case "batchnorm" -> new BatchNorm2d(name, i(a, "channels"), d(a, "eps"), d(a, "momentum"));
+                case "relu" -> new ReLU();
+                case "clip" -> new Clip(d(a, "min"), d(a, "max"));
+                case "maxpool" -> new Pool2d(Pool2d.Kind.MAX, pair(a, "kernel", 0), pair(a, "kernel", 1),
+                        pair(a, "stride", 0), pair(a, "stride", 1), pair(a, "padding", 0), pair(a, "padding", 1), false);
+                case "avgpool" -> new Pool2d(Pool2d.Kind.AVG, pair(a, "kernel", 0), pair(a, "kernel", 1),
+                        pair(a, "stride", 0), pair(a, "stride", 1), pair(a, "padding", 0), pair(a, "padding", 1),
+                        bool(a, "count_include_pad"));
+                case "globalavgpool" -> new GlobalAvgPool();
+                case "flatten" -> Reshape.flatten();
+                case "reshape" -> new Reshape(longs(a, "shape"));
+                case "add" -> new Add();
+                case "identity" -> new Identity();
+                case "dropout" -> new Dropout(d(a, "rate"));
+                default -> throw new EngineException("unknown layer type '" + type + "' for node '" + name + "'");
+            };
+        } catch (ClassCastException | NullPointerException | IndexOutOfBoundsException e) {
+            throw new EngineException("node '" + name + "' (" + type + ") has missing or malformed attributes " + a);
+        }
+    }
+
+    private static int i(Map<String, Object> a, String k) {
+        return ((Number) a.get(k)).intValue();
+    }
+
+    private static double d(Map<String, Object> a, String k) {
+        return ((Number) a.get(k)).doubleValue();
+    }
+
+    private static boolean bool(Map<String, Object> a, String k) {
+        return (Boolean) a.get(k);
+    }
+
+    private static int pair(Map<String, Object> a, String k, int idx) {
+        return ((Number) ((List<?>) a.get(k)).get(idx)).intValue();
+    }
+
+    private static long[] longs(Map<String, Object> a, String k) {
+        return ((List<?>) a.get(k)).stream().mapToLong(x -> ((Number) x).longValue()).toArray();
+    }
+}

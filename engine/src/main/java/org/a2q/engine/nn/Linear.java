@@ -1,0 +1,112 @@
+package org.a2q.engine.nn;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.a2q.engine.EngineException;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Fully connected layer y = x·Wᵀ + b with W [out, in] (PyTorch layout), x [batch, in]. */
+public final class Linear extends Layer {
+    private final int inFeatures;
+    private final int outFeatures;
+    private final Param weight;
+    private final Param bias;
+    private WeightTransform weightTransform;
+
+    private INDArray input;
+    private INDArray effectiveWeight;
+    private INDArray output;
+    private INDArray weightGradScratch;
+
+    public Linear(String name, int inFeatures, int outFeatures, boolean bias, SplittableRandom rng) {
+        super("linear");
+        if (inFeatures < 1 || outFeatures < 1) {
+            throw new EngineException("linear " + name + ": feature counts must be ≥ 1");
+        }
+        this.inFeatures = inFeatures;
+        this.outFeatures = outFeatures;
+        this.weight = new Param(name + ".weight", Param.Kind.WEIGHT,
+                Init.uniformFanIn(rng, inFeatures, outFeatures, inFeatures));
+        this.bias = bias ? new Param(name + ".bias", Param.Kind.BIAS, Init.uniformFanIn(rng, inFeatures, outFeatures)) : null;
+    }
+
+    public int inFeatures() { return inFeatures; }
+    public int outFeatures() { return outFeatures; }
+    public Param weight() { return weight; }
+    public Param bias() { return bias; }
+    public long fanIn() { return inFeatures; }
+    public WeightTransform weightTransform() { return weightTransform; }
+    public void setWeightTransform(WeightTransform transform) { this.weightTransform = transform; }
+
+    public INDArray effectiveWeight() {
+        return weightTransform == null ? weight.value() : weightTransform.forward(weight.value());
+    }
+
+    @Override
+    public long[] outputShape(long[]... in) {
+        long[] s = in[0];
+        if (s.length != 2 || s[1] != inFeatures) {
+            throw new EngineException("linear expects input [batch, " + inFeatures + "] but got "
+                    + java.util.Arrays.toString(s) + " (add a flatten before it?)");
+        }
+        return new long[] {s[0], outFeatures};
+    }
+
+    @Override
+    public INDArray forward(INDArray[] inputs, boolean training) {
+        input = inputs[0];
+        effectiveWeight = effectiveWeight();
+        output = Buffers.ensure(output, input.dataType(), outputShape(input.shape()));
+        Nd4j.gemm(input, effectiveWeight, output, false, true, 1.0, 0.0);
+        if (bias != null) {
+            output.addiRowVector(bias.value());
+        }
+        return output;
+    }
+
+    @Override
+    public void backward(INDArray gradOutput, INDArray[] gradInputs) {
+        INDArray gradW = weight.grad();
+        if (weightTransform != null) {
+            weightGradScratch = Buffers.like(weightGradScratch, weight.value());
+            gradW = weightGradScratch;
+        }
+        // dW = dYᵀ·X, db = Σ_batch dY, dX = dY·W
+        Nd4j.gemm(gradOutput, input, gradW, true, false, 1.0, 0.0);
+        if (bias != null) {
+            gradOutput.sum(bias.grad(), 0);
+        }
+        if (gradInputs[0] != null) {
+            Nd4j.gemm(gradOutput, effectiveWeight, gradInputs[0], false, false, 1.0, 0.0);
+        }
+        if (weightTransform != null) {
+            weightTransform.backward(gradW, weight.grad());
+        }
+    }
+
+    @Override
+    public List<Param> params() {
+        List<Param> list = new ArrayList<>();
+        list.add(weight);
+        if (bias != null) {
+            list.add(bias);
+        }
+        if (weightTransform != null) {
+            list.addAll(weightTransform.params());
+        }
+        return list;
+    }
+
+    @Override
+    public Map<String, Object> attributes() {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("in", inFeatures);
+        a.put("out", outFeatures);
+        a.put("bias", bias != null);
+        return a;
+    }
+}
