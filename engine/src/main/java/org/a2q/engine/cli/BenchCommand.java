@@ -1,0 +1,133 @@
+package org.a2q.engine.cli;
+
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import org.a2q.engine.model.ModelTemplates;
+import org.a2q.engine.nn.Graph;
+import org.a2q.engine.nn.Init;
+import org.a2q.engine.train.Optimizer;
+import org.a2q.engine.train.SoftmaxCrossEntropy;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Throughput of one fixed batch, as in the PyTorch reference script (tools/bench): training step
+ * = forward + loss + backward + update, inference = forward in evaluation mode. Reports the
+ * median and 90th percentile of many steps after a warm-up, and images/s from the median.
+ */
+@Command(name = "bench", description = "Training and inference images/s of a model (median of many steps).")
+final class BenchCommand implements Callable<Integer> {
+    @Mixin CommonOptions common;
+    @Spec CommandSpec spec;
+
+    @Option(names = "--model", defaultValue = "lenet", description = "Built-in model or run directory / model file.")
+    String model;
+    @Option(names = "--batch", defaultValue = "64") int batch;
+    @Option(names = "--warmup", defaultValue = "50") int warmup;
+    @Option(names = "--steps", defaultValue = "300") int steps;
+    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd (plain, as the reference script) or adam.")
+    String optimizer;
+
+    @Option(names = "--profile", description = "Also print the time per layer (forward / backward) of the training step.")
+    boolean profile;
+
+    record Timing(double medianMs, double p90Ms, double imagesPerSecond) { }
+
+    @Override
+    public Integer call() {
+        common.apply();
+        PrintWriter w = spec.commandLine().getOut();
+        Graph g = ModelSource.fresh(model, 0);
+        w.printf(Locale.ROOT, "bench %s, batch %d, %d threads, %d warm-up + %d timed steps%n", model, batch,
+                org.a2q.engine.EngineRuntime.threads(), warmup, steps);
+        Timing train = train(g, batch, warmup, steps, optimizer.equals("adam") ? Optimizer.adam(0) : Optimizer.sgd(0, 0));
+        if (profile) {
+            g.profile(true);
+            train(g, batch, 0, steps, Optimizer.sgd(0, 0));
+            w.printf(Locale.ROOT, "%-18s %10s %10s%n", "layer", "fwd ms", "bwd ms");
+            for (var e : g.profileNanos().entrySet()) {
+                w.printf(Locale.ROOT, "%-18s %10.3f %10.3f%n", e.getKey(), e.getValue()[0] / 1e6 / steps,
+                        e.getValue()[1] / 1e6 / steps);
+            }
+            g.profile(false);
+        }
+        Timing infer = inference(g, batch, warmup, steps);
+        print(w, "train (fp32)", train);
+        print(w, "inference (fp32)", infer);
+        return 0;
+    }
+
+    static void print(PrintWriter w, String what, Timing t) {
+        w.printf(Locale.ROOT, "%-22s median %7.3f ms  p90 %7.3f ms  %,10.0f images/s%n", what, t.medianMs(), t.p90Ms(),
+                t.imagesPerSecond());
+    }
+
+    static INDArray[] batchOf(Graph g, int batch) {
+        long[] in = g.inputShape();
+        long[] shape = new long[in.length + 1];
+        shape[0] = batch;
+        System.arraycopy(in, 0, shape, 1, in.length);
+        INDArray x = Init.uniform(new SplittableRandom(1), 0, 1, shape);
+        return new INDArray[] {x};
+    }
+
+    static int[] labels(int batch, int classes) {
+        SplittableRandom r = new SplittableRandom(2);
+        int[] y = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            y[i] = r.nextInt(classes);
+        }
+        return y;
+    }
+
+    static Timing train(Graph g, int batch, int warmup, int steps, Optimizer opt) {
+        INDArray x = batchOf(g, batch)[0];
+        long classes = g.shapes(1).get(g.outputName())[1];
+        int[] y = labels(batch, (int) classes);
+        SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
+        double[] ms = new double[steps];
+        for (int i = 0; i < warmup + steps; i++) {
+            long t0 = System.nanoTime();
+            INDArray logits = g.forward(x, true);
+            loss.compute(logits, y, batch);
+            g.backward(loss.gradient());
+            g.addPenaltyGradients();
+            opt.step(g, 0.01);
+            long t1 = System.nanoTime();
+            if (i >= warmup) {
+                ms[i - warmup] = (t1 - t0) / 1e6;
+            }
+        }
+        return summarize(ms, batch);
+    }
+
+    static Timing inference(Graph g, int batch, int warmup, int steps) {
+        INDArray x = batchOf(g, batch)[0];
+        double[] ms = new double[steps];
+        for (int i = 0; i < warmup + steps; i++) {
+            long t0 = System.nanoTime();
+            INDArray out = g.forward(x, false);
+            out.getDouble(0); // make sure the work has completed
+            long t1 = System.nanoTime();
+            if (i >= warmup) {
+                ms[i - warmup] = (t1 - t0) / 1e6;
+            }
+        }
+        return summarize(ms, batch);
+    }
+
+    static Timing summarize(double[] ms, int batch) {
+        double[] s = ms.clone();
+        Arrays.sort(s);
+        double median = s[s.length / 2];
+        double p90 = s[Math.min(s.length - 1, (int) Math.floor(0.9 * s.length))];
+        return new Timing(median, p90, batch / (median / 1000));
+    }
+}
