@@ -44,6 +44,7 @@ public final class MatVecEngine {
     private final WorstCase[] worst;
     private final boolean[] intSafe;
     private final boolean[] fitsP;
+    private final boolean[] satInt;
 
     public MatVecEngine(IntWeights weights, InputFormat format, int accBits, AccumulatorMode mode) {
         this(weights, format, accBits, mode, Folding.SEQUENTIAL);
@@ -69,6 +70,7 @@ public final class MatVecEngine {
         this.worst = new WorstCase[cout];
         this.intSafe = new boolean[cout];
         this.fitsP = new boolean[cout];
+        this.satInt = new boolean[cout];
         for (int c = 0; c < cout; c++) {
             rows[c] = weights.rowRef(c);
             WorstCase w = WorstCase.of(rows[c], format);
@@ -80,6 +82,7 @@ public final class MatVecEngine {
             worst[c] = w;
             intSafe[c] = w.hi() <= Integer.MAX_VALUE && w.lo() >= Integer.MIN_VALUE;
             fitsP[c] = w.fitsIn(accBits);
+            satInt[c] = w.exactBits() <= 31;
         }
     }
 
@@ -182,7 +185,7 @@ public final class MatVecEngine {
                     if (fitsP[c]) {
                         o[c] = intSafe[c] ? dotInt(w, x, k) : dotLong(w, x, k);
                     } else {
-                        saturateScan(w, x, r, intSafe[c]);
+                        saturateScan(w, x, r, c);
                         o[c] = r[3];
                     }
                 }
@@ -196,7 +199,7 @@ public final class MatVecEngine {
             int[] w = rows[c];
             long result;
             if (mode == AccumulatorMode.SATURATE && !fitsP[c]) {
-                saturateScan(w, x, r, intSafe[c]);
+                saturateScan(w, x, r, c);
                 result = r[3];
             } else {
                 if (intSafe[c]) {
@@ -277,57 +280,65 @@ public final class MatVecEngine {
 
     /**
      * Sequential saturating accumulation: reg ← clamp(reg + laneSum, −2^(P−1), 2^(P−1)−1) once per
-     * cycle. r = {exact sum, min partial, max partial, final register}. reg + laneSum cannot overflow
-     * a long: |reg| ≤ 2^62 for P ≤ 63 and |laneSum| ≤ 2^62 (every subset sum is within the checked
-     * worst case); P = 64 never gets here because then every row fits.
+     * cycle. r = {exact sum, min partial, max partial, final register}. In the long path reg + laneSum
+     * cannot overflow: |reg| ≤ 2^62 for P ≤ 63 and |laneSum| ≤ 2^62 (every subset sum is within the
+     * checked worst case); P = 64 never gets here because then every row fits.
      */
-    private void saturateScan(int[] w, int[] x, long[] r, boolean useInt) {
+    private void saturateScan(int[] w, int[] x, long[] r, int c) {
+        if (satInt[c] && simd == 1) {
+            saturateInt1(w, x, k, (int) regMin, (int) regMax, r);
+            return;
+        }
         long lo = regMin;
         long hi = regMax;
         long reg = 0;
         long s = 0;
         long mn = 0;
         long mx = 0;
-        if (useInt && simd == 1) {
-            for (int i = 0; i < k; i++) {
-                int p = w[i] * x[i];
-                s += p;
-                mn = Math.min(mn, s);
-                mx = Math.max(mx, s);
-                reg += p;
-                reg = reg < lo ? lo : (reg > hi ? hi : reg);
+        for (int i = 0; i < k; i += simd) {
+            long lane = 0;
+            int end = i + simd;
+            for (int j = i; j < end; j++) {
+                lane += (long) w[j] * x[j];
             }
-        } else if (useInt) {
-            for (int i = 0; i < k; i += simd) {
-                int lane = 0;
-                int end = i + simd;
-                for (int j = i; j < end; j++) {
-                    lane += w[j] * x[j];
-                }
-                s += lane;
-                mn = Math.min(mn, s);
-                mx = Math.max(mx, s);
-                reg += lane;
-                reg = reg < lo ? lo : (reg > hi ? hi : reg);
-            }
-        } else {
-            for (int i = 0; i < k; i += simd) {
-                long lane = 0;
-                int end = i + simd;
-                for (int j = i; j < end; j++) {
-                    lane += (long) w[j] * x[j];
-                }
-                s += lane;
-                mn = Math.min(mn, s);
-                mx = Math.max(mx, s);
-                reg += lane;
-                reg = reg < lo ? lo : (reg > hi ? hi : reg);
-            }
+            s += lane;
+            mn = Math.min(mn, s);
+            mx = Math.max(mx, s);
+            reg = clamp(reg + lane, lo, hi);
         }
         r[0] = s;
         r[1] = mn;
         r[2] = mx;
         r[3] = reg;
+    }
+
+    /**
+     * The SIMD = 1 saturating loop in int, for rows whose worst case needs at most 31 bits (so P ≤ 30
+     * here, since the row does not fit P): register values and products are then within ±2^30, so
+     * reg + p fits an int. int min/max compile to conditional moves, so a register sitting on a rail
+     * causes no branch mispredictions. (Composing blocks of clamp-add maps to shorten the dependency
+     * chain was tried and measured no faster.)
+     */
+    static void saturateInt1(int[] w, int[] x, int k, int lo, int hi, long[] r) {
+        int reg = 0;
+        int s = 0;
+        int mn = 0;
+        int mx = 0;
+        for (int i = 0; i < k; i++) {
+            int p = w[i] * x[i];
+            s += p;
+            mn = Math.min(mn, s);
+            mx = Math.max(mx, s);
+            reg = Math.min(Math.max(reg + p, lo), hi);
+        }
+        r[0] = s;
+        r[1] = mn;
+        r[2] = mx;
+        r[3] = reg;
+    }
+
+    private static long clamp(long v, long lo, long hi) {
+        return v < lo ? lo : (v > hi ? hi : v);
     }
 
     /** {@link #trace(int, int[], long)} at pixel 0. */

@@ -115,6 +115,25 @@ class MatVecEngineTest {
     }
 
     @Test
+    void saturateAtTheIntPathBoundary() {
+        // Rows whose worst case needs 30, 31, 32 and 33 bits straddle the int/long saturate loops.
+        InputFormat s16 = InputFormat.signed(16);
+        for (int bits = 30; bits <= 33; bits++) {
+            // hi = 32767·(2w + 2) + 32768·w ≈ 3·2^15·w = 3·2^(bits−3), which needs exactly `bits` bits.
+            int w = 1 << (bits - 18);
+            int[][] q = {{w, w - 1, -w, 3}};
+            IntWeights iw = new IntWeights(q);
+            assertEquals(bits, iw.worstCase(0, s16).exactBits());
+            int[][] batch = {AdversarialInput.maximizing(q[0], s16), AdversarialInput.minimizing(q[0], s16),
+                {-32768, -32768, 32767, 5}, {32767, 32767, 0, 0}};
+            for (int p : new int[] {8, 29, 30, 31, 32}) {
+                checkAgainstReference(iw, s16, p, AccumulatorMode.SATURATE, 1, batch);
+                checkAgainstReference(iw, s16, p, AccumulatorMode.WRAP, 1, batch);
+            }
+        }
+    }
+
+    @Test
     void mostNegativeValueIsHeldButItsNegationOverflows() {
         InputFormat s4 = InputFormat.signed(4);
         // 1·(−8) = −8 is exactly the 4-bit minimum: no overflow in any mode.
