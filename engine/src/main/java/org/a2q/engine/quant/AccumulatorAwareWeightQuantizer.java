@@ -9,10 +9,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
-import org.nd4j.linalg.api.ops.impl.reduce.floating.Mean;
-import org.nd4j.linalg.api.ops.impl.reduce.floating.Norm1;
-import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
-import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarFMod;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarReverseSubtraction;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
@@ -234,12 +230,12 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         vRows = ChannelRows.rows(v, channels, k);
         INDArray u = vRows;
         if (variant == A2qVariant.A2Q_PLUS) {
-            Nd4j.exec(new Mean(vRows, rowMean, 1)); // μ_v per row
+            ChannelRows.rowMean(vRows, rowMean); // μ_v per row
             Nd4j.exec(new BroadcastSubOp(vRows, rowMean, centred, 0)); // u = v − μ_v
-            Nd4j.exec(new Sum(centred, rowSum, 1)); // Σu: ≈ 0, kept for the one-sided guard
+            ChannelRows.rowSum(centred, rowSum); // Σu: ≈ 0, kept for the one-sided guard
             u = centred;
         }
-        Nd4j.exec(new Norm1(u, rowNorm, 1)); // ‖u‖₁ per row
+        ChannelRows.rowNorm1(u, rowNorm); // ‖u‖₁ per row
 
         norm.readRaw(rawNorm);
         scale.readRaw(rawScale);
@@ -307,8 +303,8 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
             Nd4j.exec(new MulOp(c, maskRows, maskedGradRows));
             cm = maskedGradRows;
         }
-        Nd4j.exec(new Dot(c, qRows, rowDotQ, 1)); // Σ c·q
-        Nd4j.exec(new Dot(cm, zRows, rowDotZ, 1)); // Σ_unclipped c·z
+        ChannelRows.rowDot(c, qRows, rowDotQ); // Σ c·q
+        ChannelRows.rowDot(cm, zRows, rowDotZ); // Σ_unclipped c·z
 
         for (int r = 0; r < channels; r++) {
             double s = scaleValue[r];
@@ -337,7 +333,7 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         Nd4j.exec(new SubOp(g, signRows, g));
         if (variant == A2qVariant.A2Q_PLUS) {
             // u = v − mean(v): ∂u_i/∂v_j = δ_ij − 1/K, i.e. subtract the row mean of ∂L/∂u.
-            Nd4j.exec(new Mean(g, rowMean, 1));
+            ChannelRows.rowMean(g, rowMean);
             Nd4j.exec(new BroadcastSubOp(g, rowMean, g, 0));
         }
         if (!inPlace) {

@@ -3,7 +3,14 @@ package org.a2q.engine.quant;
 import org.a2q.engine.EngineException;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce.floating.Mean;
+import org.nd4j.linalg.api.ops.impl.reduce.floating.Norm1;
+import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
+import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
 import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** Views of a weight tensor [Cout, …] as [Cout, K] rows, one per output channel (a2q-math.md §1). */
 final class ChannelRows {
@@ -33,6 +40,45 @@ final class ChannelRows {
             return a.reshape('c', channels, k);
         }
         return a.dup('c').reshape('c', channels, k);
+    }
+
+    // Row reductions [C, K] -> [C]. ND4J mis-reduces along a dimension of size 1 ([C, 1] gave
+    // wrong norms), so K = 1 maps to the equivalent elementwise op.
+
+    /** out_c = Σ_i |rows_ci|. */
+    static void rowNorm1(INDArray rows, INDArray out) {
+        if (rows.size(1) == 1) {
+            Nd4j.exec(new Abs(rows.reshape(rows.size(0)), out));
+        } else {
+            Nd4j.exec(new Norm1(rows, out, 1));
+        }
+    }
+
+    /** out_c = Σ_i rows_ci. */
+    static void rowSum(INDArray rows, INDArray out) {
+        if (rows.size(1) == 1) {
+            out.assign(rows.reshape(rows.size(0)));
+        } else {
+            Nd4j.exec(new Sum(rows, out, 1));
+        }
+    }
+
+    /** out_c = mean_i rows_ci. */
+    static void rowMean(INDArray rows, INDArray out) {
+        if (rows.size(1) == 1) {
+            out.assign(rows.reshape(rows.size(0)));
+        } else {
+            Nd4j.exec(new Mean(rows, out, 1));
+        }
+    }
+
+    /** out_c = Σ_i a_ci·b_ci. */
+    static void rowDot(INDArray a, INDArray b, INDArray out) {
+        if (a.size(1) == 1) {
+            Nd4j.exec(new MulOp(a.reshape(a.size(0)), b.reshape(b.size(0)), out));
+        } else {
+            Nd4j.exec(new Dot(a, b, out, 1));
+        }
     }
 
     /** Unit roundoff of a floating dtype: the relative error bound of one rounding. */

@@ -184,6 +184,25 @@ class QuantizerExamplesTest {
         }
     }
 
+    /** The baseline on the §7.4 weights: abs-max scale, round-to-nearest of w/s = [6.39, −4.72, …]. */
+    @Test
+    void baselineRoundsToNearestWithAbsMaxScale() {
+        for (ScaleDomain domain : ScaleDomain.values()) {
+            PerChannelWeightQuantizer quant = new PerChannelWeightQuantizer("b", 1, 4, domain);
+            INDArray weight = Nd4j.createFromArray(W).reshape(1, W.length);
+            assertEquals(0.46 / 7, quant.initialize(weight)[0], 1e-12);
+            INDArray wHat = quant.forward(weight);
+            IntegerWeights iw = quant.integerWeights();
+            assertArrayEquals(new long[] {6, -5, 3, -1, 4, -7, 1, 2}, iw.q()[0]);
+            assertEquals(16, iw.pos()[0]);
+            assertEquals(13, iw.neg()[0]);
+            assertEquals(29, iw.l1()[0]);
+            assertEquals(0.46 / 7 * 3, wHat.getDouble(0, 2), 1e-12);
+            // this q needs more than P = 8: hi = 15·16 = 240 > 127
+            assertEquals(9, AccumulatorBound.exactWidth(iw.q()[0], 4, false));
+        }
+    }
+
     /** §7.6: A2Q, unclamped, v = [0.5, −0.25, 0.125], s = 0.1, g = 0.6, M = 4, c = [1, 1, 1]. */
     @Test
     void gradientVectorOf76() {
