@@ -1,0 +1,519 @@
+package org.a2q.engine.quant;
+
+import java.util.List;
+import org.a2q.engine.EngineException;
+import org.a2q.engine.nn.Param;
+import org.a2q.engine.nn.WeightTransform;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarFMod;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarReverseSubtraction;
+import org.nd4j.linalg.api.ops.impl.scalar.Step;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
+import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
+import org.nd4j.linalg.api.ops.impl.transforms.same.Sign;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Accumulator-aware weight quantizer, A2Q (ICCV 2023) or A2Q+ (ICML 2024), per output channel.
+ *
+ * <p>Forward (a2q-math.md §3.1), with v viewed as [Cout, K] rows:
+ * <pre>
+ *   u   = v                      (A2Q)   or  v − mean(v)   (A2Q+, per row)
+ *   g′  = min(g/s, T)            T = T_A2Q(P, N, 1_s) or T_+(P, N)
+ *   pre = max(‖u‖₁/g′, 1e-10)
+ *   z   = u/pre                  so Σ|z| = g′ ≤ T
+ *   q   = clamp(rtz(z), ±(2^(M−1) − 1)),   ŵ = s·q
+ * </pre>
+ * g is learned as t = log₂g, s as d = log₂s (default) or directly (§3.2). Backward follows the
+ * straight-through rules of §3.3. The trainer adds {@link #penalty()} = λ·Σ relu(g − T·s), λ = 1e-3,
+ * which only restores gradient flow to a g stuck above the clamp (§8 item 9).
+ *
+ * <p><b>Floating-point guard (deviation).</b> In exact arithmetic Σ|z| = g′ ≤ T. In float32 the row
+ * sum ‖u‖₁ and the products u·(1/pre) carry rounding errors of relative size up to about K·2^−24,
+ * and for A2Q+ the centred row does not sum to exactly zero, so one side could exceed g′/2. To keep
+ * the guarantee rigorous in the training dtype, T is shrunk by a factor (1 − (2K+4)·u) with u the
+ * unit roundoff of the dtype, and A2Q+ normalises by ‖u‖₁ + |Σu| = 2·max(Pos(u), Neg(u)) instead of
+ * ‖u‖₁ (equal in exact arithmetic). Both change results by less than (2K+4)·u relatively, i.e.
+ * ≈ 1e-13 in double; the gradient treats them as the exact quantities.
+ *
+ * <p><b>Degenerate rows.</b> A row with ‖u‖₁ = 0 (all-equal weights under A2Q+, K = 1, a zero row)
+ * gets q = 0 through the clamp on pre (§8 item 6). Its v-gradient is set to 0 instead of the
+ * 1/1e-10 blow-up the straight-through clamp would give.
+ *
+ * <p>Performance: the per-row scalars (g, s, g′, 1/pre and the gradient coefficients) are computed
+ * in Java on [Cout] vectors; the [Cout, K] work is about eight whole-array ND4J ops forward and nine
+ * backward, on buffers allocated once per shape and dtype, in the dtype of v.
+ */
+public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
+    /** Weight of the regulariser in the reference examples (§3.3). */
+    public static final double DEFAULT_PENALTY_WEIGHT = 1e-3;
+    /** Clamp-min of pre = ‖u‖₁/g′ (§3.2). */
+    static final double PRE_MIN = 1e-10;
+
+    private final String name;
+    private final A2qVariant variant;
+    private final int channels;
+    private final int weightBits;
+    private final int accumulatorBits;
+    private final long maxLevel; // 2^(M−1) − 1, narrow signed range (§1)
+    private final LearnedChannelScale norm; // t = log₂ g
+    private final LearnedChannelScale scale; // d = log₂ s, or s
+    private double penaltyWeight = DEFAULT_PENALTY_WEIGHT;
+
+    private int inputBits;
+    private boolean inputSigned;
+    private double budget; // T
+
+    // per-row state of the last forward pass (Java side)
+    private final double[] rawNorm;
+    private final double[] rawScale;
+    private final double[] normValue; // g after clamp-min
+    private final double[] scaleValue; // s after clamp-min
+    private final double[] budgetUsed; // g′
+    private final double[] rowL1; // ‖u‖₁ (A2Q+: ‖u‖₁ + |Σu|)
+    private final boolean[] normClamped; // g/s above the (guarded) T: no task gradient to g, s via g′
+    private final boolean[] degenerate; // ‖u‖₁/g′ below PRE_MIN
+    private final double[] gradNorm;
+    private final double[] gradScale;
+    private boolean clipPossible;
+    private boolean forwardDone;
+
+    // ND4J buffers, allocated for one (K, dtype)
+    private int k = -1;
+    private DataType dtype;
+    private INDArray vRows;
+    private INDArray centred; // A2Q+ only
+    private INDArray rowMean;
+    private INDArray rowSum;
+    private INDArray rowNorm;
+    private INDArray rowInvPre;
+    private INDArray rowScale;
+    private INDArray rowAlpha;
+    private INDArray rowBeta;
+    private INDArray rowDotQ;
+    private INDArray rowDotZ;
+    private INDArray zRows;
+    private INDArray qRows;
+    private INDArray fracRows;
+    private INDArray maskRows;
+    private INDArray maskedGradRows;
+    private INDArray signRows;
+    private INDArray gradScratchRows;
+    private INDArray out;
+    private INDArray outRows;
+
+    /**
+     * @param name            prefix of the parameter names
+     * @param variant         A2Q or A2Q+
+     * @param outChannels     Cout, the number of rows
+     * @param weightBits      M, 2..16
+     * @param accumulatorBits P, 2..64
+     * @param inputBits       N of the layer input, 1..16 (settable later: {@link #setInputFormat})
+     * @param inputSigned     1_s of the layer input
+     * @param scaleDomain     how s is learned; g is always learned as log₂g (§3.2)
+     */
+    public AccumulatorAwareWeightQuantizer(
+            String name,
+            A2qVariant variant,
+            int outChannels,
+            int weightBits,
+            int accumulatorBits,
+            int inputBits,
+            boolean inputSigned,
+            ScaleDomain scaleDomain) {
+        if (outChannels < 1) {
+            throw new EngineException("a weight quantizer needs at least one output channel, got " + outChannels);
+        }
+        AccumulatorBound.checkWeightBits(weightBits);
+        AccumulatorBound.checkAccumulatorBits(accumulatorBits);
+        this.name = name;
+        this.variant = variant;
+        this.channels = outChannels;
+        this.weightBits = weightBits;
+        this.accumulatorBits = accumulatorBits;
+        this.maxLevel = (1L << (weightBits - 1)) - 1;
+        this.norm = new LearnedChannelScale(name + ".log2_norm", ScaleDomain.LOG2, outChannels);
+        this.scale = new LearnedChannelScale(
+                name + (scaleDomain == ScaleDomain.LOG2 ? ".log2_scale" : ".scale"), scaleDomain, outChannels);
+        this.rawNorm = new double[outChannels];
+        this.rawScale = new double[outChannels];
+        this.normValue = new double[outChannels];
+        this.scaleValue = new double[outChannels];
+        this.budgetUsed = new double[outChannels];
+        this.rowL1 = new double[outChannels];
+        this.normClamped = new boolean[outChannels];
+        this.degenerate = new boolean[outChannels];
+        this.gradNorm = new double[outChannels];
+        this.gradScale = new double[outChannels];
+        double[] ones = new double[outChannels];
+        java.util.Arrays.fill(ones, 1.0);
+        norm.set(ones);
+        scale.set(ones);
+        setInputFormat(inputBits, inputSigned);
+    }
+
+    /** N and 1_s come from the layer's input quantizer (§1, §8 item 12); T is recomputed. */
+    public void setInputFormat(int inputBits, boolean inputSigned) {
+        this.budget = AccumulatorBound.budget(variant, accumulatorBits, inputBits, inputSigned);
+        this.inputBits = inputBits;
+        this.inputSigned = inputSigned;
+    }
+
+    public void setPenaltyWeight(double lambda) {
+        if (!(lambda >= 0) || Double.isInfinite(lambda)) {
+            throw new EngineException("penalty weight must be a finite value ≥ 0, got " + lambda);
+        }
+        this.penaltyWeight = lambda;
+    }
+
+    // ------------------------------------------------------------------ initialisation (§4)
+
+    /**
+     * Per-channel outcome of {@link #initialize}: s_c, g_c and, for EP, the radius r_c = s_c·T,
+     * the projection's θ_c and ρ_c and whether channel c was projected at all.
+     */
+    public record InitSummary(
+            double[] scale, double[] norm, double[] radius, double[] theta, int[] rho, boolean[] projected) {}
+
+    /**
+     * Initialises s and g from the float weights w (shape [Cout, …]; §4.1) and, for EP, overwrites
+     * w in place with its projection onto the l1 ball of radius s·T (§4.3). The reference projects
+     * the raw, un-centred w also for A2Q+ (§8 item 8); so does this.
+     */
+    public InitSummary initialize(INDArray weight, InitMode mode) {
+        int kk = ChannelRows.dotLength(weight, channels);
+        double[][] w = ChannelRows.rows(weight, channels, kk).toDoubleMatrix();
+        double[] s = new double[channels];
+        double[] g = new double[channels];
+        double[] radius = new double[channels];
+        double[] theta = new double[channels];
+        int[] rho = new int[channels];
+        boolean[] projected = new boolean[channels];
+        for (int c = 0; c < channels; c++) {
+            double maxAbs = 0;
+            double l1 = 0;
+            for (double x : w[c]) {
+                maxAbs = Math.max(maxAbs, Math.abs(x));
+                l1 += Math.abs(x);
+            }
+            s[c] = LearnedChannelScale.clampMin(maxAbs / maxLevel); // s = max|w|/(2^(M−1) − 1), §4.1
+            g[c] = LearnedChannelScale.clampMin(l1); // g = ‖w‖₁ of the raw weights, §4.1
+            radius[c] = s[c] * budget; // r = s·T, §4.3 step 2
+            if (mode == InitMode.EP) {
+                L1BallProjection.Result p = L1BallProjection.project(w[c], radius[c]);
+                w[c] = p.values();
+                theta[c] = p.theta();
+                rho[c] = p.rho();
+                projected[c] = p.projected();
+                g[c] = Math.min(g[c], radius[c]); // g ← min(g, r), §4.3 step 5
+            }
+        }
+        if (mode == InitMode.EP) {
+            weight.assign(Nd4j.create(w).castTo(weight.dataType()).reshape(weight.shape()));
+        }
+        scale.set(s);
+        norm.set(g);
+        forwardDone = false;
+        return new InitSummary(s, g, radius, theta, rho, projected);
+    }
+
+    // ------------------------------------------------------------------ forward (§3.1)
+
+    @Override
+    public INDArray forward(INDArray v) {
+        prepare(v);
+        vRows = ChannelRows.rows(v, channels, k);
+        INDArray u = vRows;
+        if (variant == A2qVariant.A2Q_PLUS) {
+            ChannelRows.rowMean(vRows, rowMean); // μ_v per row
+            Nd4j.exec(new BroadcastSubOp(vRows, rowMean, centred, 0)); // u = v − μ_v
+            ChannelRows.rowSum(centred, rowSum); // Σu: ≈ 0, kept for the one-sided guard
+            u = centred;
+        }
+        ChannelRows.rowNorm1(u, rowNorm); // ‖u‖₁ per row
+
+        norm.readRaw(rawNorm);
+        scale.readRaw(rawScale);
+        // Guarded budget, see the class comment: T·(1 − (2K+4)·u).
+        double guardedBudget = budget * (1.0 - (2.0 * k + 4.0) * ChannelRows.unitRoundoff(dtype));
+        double maxBudgetUsed = 0;
+        for (int c = 0; c < channels; c++) {
+            double g = LearnedChannelScale.clampMin(rawNorm[c]);
+            double s = LearnedChannelScale.clampMin(rawScale[c]);
+            double ratio = g / s;
+            boolean clamped = ratio > guardedBudget;
+            double gp = clamped ? guardedBudget : ratio; // g′ = min(g/s, T)
+            double l1 = rowNorm.getDouble(c);
+            if (variant == A2qVariant.A2Q_PLUS) {
+                l1 += Math.abs(rowSum.getDouble(c)); // = 2·max(Pos(u), Neg(u))
+            }
+            double pre = l1 / gp;
+            degenerate[c] = !(pre >= PRE_MIN);
+            pre = Math.max(pre, PRE_MIN); // clamp-min with STE, §3.2
+            normValue[c] = g;
+            scaleValue[c] = s;
+            budgetUsed[c] = gp;
+            rowL1[c] = l1;
+            normClamped[c] = clamped;
+            maxBudgetUsed = Math.max(maxBudgetUsed, gp);
+            rowInvPre.putScalar(c, 1.0 / pre);
+            rowScale.putScalar(c, s);
+        }
+        // |z_i| ≤ Σ|z| ≤ g′: if every g′ < 2^(M−1), rtz(z) is already in range and nothing clips.
+        clipPossible = maxBudgetUsed >= maxLevel + 1;
+
+        Nd4j.exec(new BroadcastMulOp(u, rowInvPre, zRows, 0)); // z = u/pre
+        INDArray src = zRows;
+        if (clipPossible) {
+            // clamp(rtz(z)) = rtz(clamp(z)) for an integer limit; clamping first keeps values small.
+            Nd4j.exec(DynamicCustomOp.builder("clipbyvalue")
+                    .addInputs(zRows)
+                    .addOutputs(qRows)
+                    .addFloatingPointArguments((double) -maxLevel, (double) maxLevel)
+                    .build());
+            src = qRows;
+        }
+        Nd4j.exec(new ScalarFMod(src, null, fracRows, 1.0)); // fmod keeps the sign: z − fmod(z, 1) = rtz(z)
+        Nd4j.exec(new SubOp(src, fracRows, qRows));
+        Nd4j.exec(new BroadcastMulOp(qRows, rowScale, outRows, 0)); // ŵ = s·q
+        forwardDone = true;
+        return out;
+    }
+
+    // ------------------------------------------------------------------ backward (§3.3)
+
+    @Override
+    public void backward(INDArray gradW, INDArray gradV) {
+        requireForward();
+        INDArray c = ChannelRows.rows(gradW, channels, k);
+        INDArray cm = c;
+        if (clipPossible) {
+            // TensorClamp after rtz: no gradient where |rtz(z)| > 2^(M−1) − 1, i.e. |z| ≥ 2^(M−1).
+            double cut = dtype == DataType.DOUBLE
+                    ? Math.nextDown((double) (maxLevel + 1))
+                    : (double) Math.nextDown((float) (maxLevel + 1));
+            Nd4j.exec(new Abs(zRows, maskRows));
+            Nd4j.exec(new Step(maskRows, maskRows, cut)); // 1 where clipped
+            Nd4j.exec(new ScalarReverseSubtraction(maskRows, null, maskRows, 1.0)); // 1 where kept
+            Nd4j.exec(new MulOp(c, maskRows, maskedGradRows));
+            cm = maskedGradRows;
+        }
+        ChannelRows.rowDot(c, qRows, rowDotQ); // Σ c·q
+        ChannelRows.rowDot(cm, zRows, rowDotZ); // Σ_unclipped c·z
+
+        for (int r = 0; r < channels; r++) {
+            double s = scaleValue[r];
+            double gp = budgetUsed[r];
+            double dotQ = rowDotQ.getDouble(r);
+            double dotZ = rowDotZ.getDouble(r);
+            // ∂L/∂s = Σ c q − Σ_unclipped c z (unclamped: z ∝ 1/s); clamped: Σ c q only.
+            gradScale[r] = normClamped[r] ? dotQ : dotQ - dotZ;
+            // ∂L/∂g = Σ_unclipped c u/‖u‖₁ = Σ_unclipped c z/g′; 0 while g/s is clamped.
+            gradNorm[r] = normClamped[r] ? 0.0 : dotZ / gp;
+            if (degenerate[r]) {
+                rowAlpha.putScalar(r, 0.0);
+                rowBeta.putScalar(r, 0.0);
+            } else {
+                // ∂L/∂u = (s/pre)·c_m − sign(u)·s·Σ(c_m z)/‖u‖₁ (weight-norm Jacobian with l1).
+                rowAlpha.putScalar(r, s * rowInvPre.getDouble(r));
+                rowBeta.putScalar(r, s * dotZ / rowL1[r]);
+            }
+        }
+        INDArray u = variant == A2qVariant.A2Q_PLUS ? centred : vRows;
+        boolean inPlace = ChannelRows.reshapesInPlace(gradV);
+        INDArray g = inPlace ? gradV.reshape('c', channels, k) : gradScratchRows;
+        Nd4j.exec(new Sign(u, signRows));
+        Nd4j.exec(new BroadcastMulOp(signRows, rowBeta, signRows, 0));
+        Nd4j.exec(new BroadcastMulOp(cm, rowAlpha, g, 0));
+        Nd4j.exec(new SubOp(g, signRows, g));
+        if (variant == A2qVariant.A2Q_PLUS) {
+            // u = v − mean(v): ∂u_i/∂v_j = δ_ij − 1/K, i.e. subtract the row mean of ∂L/∂u.
+            ChannelRows.rowMean(g, rowMean);
+            Nd4j.exec(new BroadcastSubOp(g, rowMean, g, 0));
+        }
+        if (!inPlace) {
+            gradV.assign(g.reshape(gradV.shape()));
+        }
+        norm.addGradient(gradNorm, rawNorm); // ∂L/∂t = ∂L/∂g · g·ln2
+        scale.addGradient(gradScale, rawScale); // ∂L/∂d = ∂L/∂s · s·ln2, or ∂L/∂s
+    }
+
+    @Override
+    public List<Param> params() {
+        return List.of(norm.param(), scale.param());
+    }
+
+    // ------------------------------------------------------------------ regulariser (§3.3)
+
+    /** λ·Σ_c relu(g_c − T·s_c), from the current parameter values. */
+    @Override
+    public double penalty() {
+        norm.readRaw(rawNorm);
+        scale.readRaw(rawScale);
+        double sum = 0;
+        for (int c = 0; c < channels; c++) {
+            double excess = LearnedChannelScale.clampMin(rawNorm[c]) - budget * LearnedChannelScale.clampMin(rawScale[c]);
+            if (excess > 0) {
+                sum += excess;
+            }
+        }
+        return penaltyWeight * sum;
+    }
+
+    /** ∂R/∂g = λ, ∂R/∂s = −λT where g > T·s (§3.3), chained into the stored parameters. */
+    @Override
+    public void addPenaltyGradient() {
+        norm.readRaw(rawNorm);
+        scale.readRaw(rawScale);
+        double[] dg = new double[channels];
+        double[] ds = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            if (LearnedChannelScale.clampMin(rawNorm[c]) > budget * LearnedChannelScale.clampMin(rawScale[c])) {
+                dg[c] = penaltyWeight;
+                ds[c] = -penaltyWeight * budget;
+            }
+        }
+        norm.addGradient(dg, rawNorm);
+        scale.addGradient(ds, rawScale);
+    }
+
+    // ------------------------------------------------------------------ accessors
+
+    public String name() {
+        return name;
+    }
+
+    public A2qVariant variant() {
+        return variant;
+    }
+
+    public ScaleDomain scaleDomain() {
+        return scale.domain();
+    }
+
+    public int outChannels() {
+        return channels;
+    }
+
+    public int weightBits() {
+        return weightBits;
+    }
+
+    public int accumulatorBits() {
+        return accumulatorBits;
+    }
+
+    public int inputBits() {
+        return inputBits;
+    }
+
+    public boolean inputSigned() {
+        return inputSigned;
+    }
+
+    /** T of this layer: T_A2Q(P, N, 1_s) or T_+(P, N). */
+    public double bound() {
+        return budget;
+    }
+
+    public double penaltyWeight() {
+        return penaltyWeight;
+    }
+
+    /** The parameter t = log₂g. */
+    public Param normParam() {
+        return norm.param();
+    }
+
+    /** The parameter d = log₂s (LOG2 domain) or s (FLOAT domain). */
+    public Param scaleParam() {
+        return scale.param();
+    }
+
+    /** Per-channel s = clamp-min(2^d or s), from the current parameters. */
+    public double[] scales() {
+        double[] s = new double[channels];
+        scale.readRaw(s);
+        for (int c = 0; c < channels; c++) {
+            s[c] = LearnedChannelScale.clampMin(s[c]);
+        }
+        return s;
+    }
+
+    /** Per-channel g = clamp-min(2^t), from the current parameters. */
+    public double[] norms() {
+        double[] g = new double[channels];
+        norm.readRaw(g);
+        for (int c = 0; c < channels; c++) {
+            g[c] = LearnedChannelScale.clampMin(g[c]);
+        }
+        return g;
+    }
+
+    /** Whether g_c/s_c exceeded T in the last forward pass, so g′ = T (the constraint is active). */
+    public boolean[] normClamped() {
+        requireForward();
+        return normClamped.clone();
+    }
+
+    /** g′_c = min(g_c/s_c, T) of the last forward pass: the integer-domain l1 budget used. */
+    public double[] budgetsUsed() {
+        requireForward();
+        return budgetUsed.clone();
+    }
+
+    /** z = u/pre of the last forward pass, before rounding, as [Cout][K]. */
+    public double[][] preRoundingValues() {
+        requireForward();
+        return zRows.toDoubleMatrix();
+    }
+
+    /** Integer weights q of the last forward pass with Pos, Neg, ‖q‖₁ per channel. */
+    public IntegerWeights integerWeights() {
+        requireForward();
+        return IntegerWeights.of(ChannelRows.toLongRows(qRows));
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    private void requireForward() {
+        if (!forwardDone) {
+            throw new IllegalStateException("call forward() first");
+        }
+    }
+
+    private void prepare(INDArray v) {
+        int kk = ChannelRows.dotLength(v, channels);
+        DataType type = v.dataType();
+        if (kk == k && type == dtype && out != null && java.util.Arrays.equals(out.shape(), v.shape())) {
+            return;
+        }
+        ChannelRows.unitRoundoff(type); // rejects non-floating weights
+        k = kk;
+        dtype = type;
+        centred = variant == A2qVariant.A2Q_PLUS ? Nd4j.create(type, channels, k) : null;
+        rowMean = Nd4j.create(type, channels);
+        rowSum = Nd4j.create(type, channels);
+        rowNorm = Nd4j.create(type, channels);
+        rowInvPre = Nd4j.create(type, channels);
+        rowScale = Nd4j.create(type, channels);
+        rowAlpha = Nd4j.create(type, channels);
+        rowBeta = Nd4j.create(type, channels);
+        rowDotQ = Nd4j.create(type, channels);
+        rowDotZ = Nd4j.create(type, channels);
+        zRows = Nd4j.create(type, channels, k);
+        qRows = Nd4j.create(type, channels, k);
+        fracRows = Nd4j.create(type, channels, k);
+        maskRows = Nd4j.create(type, channels, k);
+        maskedGradRows = Nd4j.create(type, channels, k);
+        signRows = Nd4j.create(type, channels, k);
+        gradScratchRows = Nd4j.create(type, channels, k);
+        out = Nd4j.create(type, v.shape());
+        outRows = out.reshape('c', channels, k);
+    }
+}

@@ -1,0 +1,74 @@
+package org.a2q.engine.quant;
+
+import org.a2q.engine.nn.Param;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A positive per-output-channel quantity learned either as its log2 or directly
+ * (a2q-math.md §3.2): the scale s (either domain) and the norm g (always log2).
+ *
+ * <p>The forward value is clamped to at least {@link #MIN_VALUE} with a straight-through clamp
+ * (§3.2, §8 item 11): the backward pass ignores the clamp.
+ */
+final class LearnedChannelScale {
+    /** scaling_min_val = pre_scaling_min_val of the reference (§3.2). */
+    static final double MIN_VALUE = 1e-10;
+
+    private static final double LN2 = Math.log(2.0);
+
+    private final Param param;
+    private final ScaleDomain domain;
+    private final int channels;
+
+    LearnedChannelScale(String name, ScaleDomain domain, int channels) {
+        this.domain = domain;
+        this.channels = channels;
+        this.param = new Param(name, Param.Kind.SCALE, Nd4j.zeros(Nd4j.defaultFloatingPointType(), channels));
+    }
+
+    Param param() {
+        return param;
+    }
+
+    ScaleDomain domain() {
+        return domain;
+    }
+
+    /** Stores the given positive values (log2 of them in the LOG2 domain). */
+    void set(double[] values) {
+        INDArray p = param.value();
+        for (int c = 0; c < channels; c++) {
+            double v = Math.max(values[c], MIN_VALUE);
+            p.putScalar(c, domain == ScaleDomain.LOG2 ? Math.log(v) / LN2 : v);
+        }
+    }
+
+    /** The unclamped values 2^d or s, as stored; the chain rule uses these (STE through the clamp). */
+    void readRaw(double[] out) {
+        INDArray p = param.value();
+        for (int c = 0; c < channels; c++) {
+            double stored = p.getDouble(c);
+            out[c] = domain == ScaleDomain.LOG2 ? Math.pow(2.0, stored) : stored;
+        }
+    }
+
+    /** max(value, 1e-10): what the forward pass uses. */
+    static double clampMin(double raw) {
+        return Math.max(raw, MIN_VALUE);
+    }
+
+    /**
+     * Adds dL/d(param) given dL/d(value) and the raw values: ·2^d·ln2 in the LOG2 domain
+     * (∂L/∂d = ∂L/∂s · s·ln2, §3.3), identity in the FLOAT domain.
+     */
+    void addGradient(double[] gradValue, double[] raw) {
+        INDArray grad = param.grad();
+        for (int c = 0; c < channels; c++) {
+            double chain = domain == ScaleDomain.LOG2 ? raw[c] * LN2 : 1.0;
+            if (gradValue[c] != 0.0) {
+                grad.putScalar(c, grad.getDouble(c) + gradValue[c] * chain);
+            }
+        }
+    }
+}

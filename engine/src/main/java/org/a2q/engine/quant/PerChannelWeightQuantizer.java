@@ -1,0 +1,195 @@
+package org.a2q.engine.quant;
+
+import java.util.List;
+import org.a2q.engine.EngineException;
+import org.a2q.engine.nn.Param;
+import org.a2q.engine.nn.WeightTransform;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.api.ops.impl.scalar.Step;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
+import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Rint;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Baseline per-output-channel weight quantizer of ordinary QAT (no accumulator constraint):
+ * ŵ = s·q with q = round(clamp(v/s, ±(2^(M−1) − 1))), round-half-to-even, narrow signed range
+ * (a2q-math.md §1), s learned per channel as log₂s (default) or s (§3.2), initialised from the
+ * per-channel abs-max (§4.1). Its accumulator must be sized by the data-type bound (§2.1).
+ *
+ * <p>Gradients are the straight-through/LSQ ones of §3.3: ∂L/∂v = c inside the range and 0 where
+ * clamped; ∂L/∂s = Σ_inside c(q − v/s) + Σ_clamped c·q.
+ */
+public final class PerChannelWeightQuantizer implements WeightTransform {
+    private final String name;
+    private final int channels;
+    private final int weightBits;
+    private final long maxLevel;
+    private final LearnedChannelScale scale;
+    private final double[] rawScale;
+    private final double[] gradScale;
+    private boolean forwardDone;
+
+    private int k = -1;
+    private DataType dtype;
+    private INDArray rowInvScale;
+    private INDArray rowScale;
+    private INDArray rowDotQ;
+    private INDArray rowDotX;
+    private INDArray xRows;
+    private INDArray qRows;
+    private INDArray clippedRows;
+    private INDArray scratchRows;
+    private INDArray gradScratchRows;
+    private INDArray out;
+    private INDArray outRows;
+
+    public PerChannelWeightQuantizer(String name, int outChannels, int weightBits, ScaleDomain scaleDomain) {
+        if (outChannels < 1) {
+            throw new EngineException("a weight quantizer needs at least one output channel, got " + outChannels);
+        }
+        AccumulatorBound.checkWeightBits(weightBits);
+        this.name = name;
+        this.channels = outChannels;
+        this.weightBits = weightBits;
+        this.maxLevel = (1L << (weightBits - 1)) - 1;
+        this.scale = new LearnedChannelScale(
+                name + (scaleDomain == ScaleDomain.LOG2 ? ".log2_scale" : ".scale"), scaleDomain, outChannels);
+        this.rawScale = new double[outChannels];
+        this.gradScale = new double[outChannels];
+        double[] ones = new double[outChannels];
+        java.util.Arrays.fill(ones, 1.0);
+        scale.set(ones);
+    }
+
+    /** s_c = max_i |w_c,i| / (2^(M−1) − 1), clamped to at least 1e-10 (§4.1). Returns s. */
+    public double[] initialize(INDArray weight) {
+        int kk = ChannelRows.dotLength(weight, channels);
+        double[][] w = ChannelRows.rows(weight, channels, kk).toDoubleMatrix();
+        double[] s = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            double maxAbs = 0;
+            for (double x : w[c]) {
+                maxAbs = Math.max(maxAbs, Math.abs(x));
+            }
+            s[c] = LearnedChannelScale.clampMin(maxAbs / maxLevel);
+        }
+        scale.set(s);
+        forwardDone = false;
+        return s;
+    }
+
+    @Override
+    public INDArray forward(INDArray v) {
+        prepare(v);
+        scale.readRaw(rawScale);
+        for (int c = 0; c < channels; c++) {
+            double s = LearnedChannelScale.clampMin(rawScale[c]);
+            rowScale.putScalar(c, s);
+            rowInvScale.putScalar(c, 1.0 / s);
+        }
+        INDArray vRows = ChannelRows.rows(v, channels, k);
+        Nd4j.exec(new BroadcastMulOp(vRows, rowInvScale, xRows, 0)); // x = v/s
+        Nd4j.exec(DynamicCustomOp.builder("clipbyvalue")
+                .addInputs(xRows)
+                .addOutputs(qRows)
+                .addFloatingPointArguments((double) -maxLevel, (double) maxLevel)
+                .build());
+        Nd4j.exec(new Rint(qRows, qRows)); // half-to-even, like torch.round
+        Nd4j.exec(new BroadcastMulOp(qRows, rowScale, outRows, 0)); // ŵ = s·q
+        forwardDone = true;
+        return out;
+    }
+
+    @Override
+    public void backward(INDArray gradW, INDArray gradV) {
+        if (!forwardDone) {
+            throw new IllegalStateException("call forward() first");
+        }
+        INDArray c = ChannelRows.rows(gradW, channels, k);
+        boolean inPlace = ChannelRows.reshapesInPlace(gradV);
+        INDArray g = inPlace ? gradV.reshape('c', channels, k) : gradScratchRows;
+        Nd4j.exec(new Abs(xRows, clippedRows));
+        Nd4j.exec(new Step(clippedRows, clippedRows, (double) maxLevel)); // 1 where |v/s| > 2^(M−1) − 1
+        Nd4j.exec(new MulOp(c, clippedRows, scratchRows));
+        Nd4j.exec(new SubOp(c, scratchRows, g)); // ∂L/∂v = c inside the range, 0 where clamped
+        ChannelRows.rowDot(c, qRows, rowDotQ); // Σ c·q
+        ChannelRows.rowDot(g, xRows, rowDotX); // Σ_inside c·x
+        for (int r = 0; r < channels; r++) {
+            gradScale[r] = rowDotQ.getDouble(r) - rowDotX.getDouble(r);
+        }
+        if (!inPlace) {
+            gradV.assign(g.reshape(gradV.shape()));
+        }
+        scale.addGradient(gradScale, rawScale);
+    }
+
+    @Override
+    public List<Param> params() {
+        return List.of(scale.param());
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int outChannels() {
+        return channels;
+    }
+
+    public int weightBits() {
+        return weightBits;
+    }
+
+    public ScaleDomain scaleDomain() {
+        return scale.domain();
+    }
+
+    public Param scaleParam() {
+        return scale.param();
+    }
+
+    /** Per-channel s = clamp-min(2^d or s), from the current parameters. */
+    public double[] scales() {
+        double[] s = new double[channels];
+        scale.readRaw(s);
+        for (int c = 0; c < channels; c++) {
+            s[c] = LearnedChannelScale.clampMin(s[c]);
+        }
+        return s;
+    }
+
+    /** Integer weights q of the last forward pass with Pos, Neg, ‖q‖₁ per channel. */
+    public IntegerWeights integerWeights() {
+        if (!forwardDone) {
+            throw new IllegalStateException("call forward() first");
+        }
+        return IntegerWeights.of(ChannelRows.toLongRows(qRows));
+    }
+
+    private void prepare(INDArray v) {
+        int kk = ChannelRows.dotLength(v, channels);
+        DataType type = v.dataType();
+        if (kk == k && type == dtype && out != null && java.util.Arrays.equals(out.shape(), v.shape())) {
+            return;
+        }
+        ChannelRows.unitRoundoff(type);
+        k = kk;
+        dtype = type;
+        rowInvScale = Nd4j.create(type, channels);
+        rowScale = Nd4j.create(type, channels);
+        rowDotQ = Nd4j.create(type, channels);
+        rowDotX = Nd4j.create(type, channels);
+        xRows = Nd4j.create(type, channels, k);
+        qRows = Nd4j.create(type, channels, k);
+        clippedRows = Nd4j.create(type, channels, k);
+        scratchRows = Nd4j.create(type, channels, k);
+        gradScratchRows = Nd4j.create(type, channels, k);
+        out = Nd4j.create(type, v.shape());
+        outRows = out.reshape('c', channels, k);
+    }
+}
