@@ -6,10 +6,6 @@ import org.a2q.engine.nn.Param;
 import org.a2q.engine.nn.WeightTransform;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
-import org.nd4j.linalg.api.ops.impl.scalar.ScalarFMod;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarReverseSubtraction;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
@@ -46,8 +42,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * 1/1e-10 blow-up the straight-through clamp would give.
  *
  * <p>Performance: the per-row scalars (g, s, g′, 1/pre and the gradient coefficients) are computed
- * in Java on [Cout] vectors; the [Cout, K] work is about eight whole-array ND4J ops forward and nine
- * backward, on buffers allocated once per shape and dtype, in the dtype of v.
+ * in Java on [Cout] vectors; the [Cout, K] work is 5 whole-array ND4J ops forward and 8 backward
+ * for A2Q (A2Q+ adds 3 and 2; 2 and 4 more when some g′ ≥ 2^(M−1), the only case in which the clamp
+ * can bite), on buffers allocated once per shape and dtype, in the dtype of v.
  */
 public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
     /** Weight of the regulariser in the reference examples (§3.3). */
@@ -99,7 +96,16 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
     private INDArray rowDotZ;
     private INDArray zRows;
     private INDArray qRows;
-    private INDArray fracRows;
+    private INDArray intRows;
+    private INDArray productRows;
+    private INDArray rowMeanCol;
+    private INDArray rowInvPreCol;
+    private INDArray rowScaleCol;
+    private INDArray rowAlphaCol;
+    private INDArray rowBetaCol;
+    private final ChannelRows.RowsView vView = new ChannelRows.RowsView();
+    private final ChannelRows.RowsView gradWView = new ChannelRows.RowsView();
+    private final ChannelRows.RowsView gradVView = new ChannelRows.RowsView();
     private INDArray maskRows;
     private INDArray maskedGradRows;
     private INDArray signRows;
@@ -227,11 +233,11 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
     @Override
     public INDArray forward(INDArray v) {
         prepare(v);
-        vRows = ChannelRows.rows(v, channels, k);
+        vRows = vView.of(v, channels, k);
         INDArray u = vRows;
         if (variant == A2qVariant.A2Q_PLUS) {
             ChannelRows.rowMean(vRows, rowMean); // μ_v per row
-            Nd4j.exec(new BroadcastSubOp(vRows, rowMean, centred, 0)); // u = v − μ_v
+            ChannelRows.subRows(vRows, rowMeanCol, centred); // u = v − μ_v
             ChannelRows.rowSum(centred, rowSum); // Σu: ≈ 0, kept for the one-sided guard
             u = centred;
         }
@@ -267,20 +273,15 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         // |z_i| ≤ Σ|z| ≤ g′: if every g′ < 2^(M−1), rtz(z) is already in range and nothing clips.
         clipPossible = maxBudgetUsed >= maxLevel + 1;
 
-        Nd4j.exec(new BroadcastMulOp(u, rowInvPre, zRows, 0)); // z = u/pre
+        ChannelRows.mulRows(u, rowInvPreCol, zRows); // z = u/pre
         INDArray src = zRows;
         if (clipPossible) {
             // clamp(rtz(z)) = rtz(clamp(z)) for an integer limit; clamping first keeps values small.
-            Nd4j.exec(DynamicCustomOp.builder("clipbyvalue")
-                    .addInputs(zRows)
-                    .addOutputs(qRows)
-                    .addFloatingPointArguments((double) -maxLevel, (double) maxLevel)
-                    .build());
+            ChannelRows.clamp(zRows, maxLevel, qRows);
             src = qRows;
         }
-        Nd4j.exec(new ScalarFMod(src, null, fracRows, 1.0)); // fmod keeps the sign: z − fmod(z, 1) = rtz(z)
-        Nd4j.exec(new SubOp(src, fracRows, qRows));
-        Nd4j.exec(new BroadcastMulOp(qRows, rowScale, outRows, 0)); // ŵ = s·q
+        ChannelRows.roundTowardZero(src, intRows, qRows);
+        ChannelRows.mulRows(qRows, rowScaleCol, outRows); // ŵ = s·q
         forwardDone = true;
         return out;
     }
@@ -290,7 +291,7 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
     @Override
     public void backward(INDArray gradW, INDArray gradV) {
         requireForward();
-        INDArray c = ChannelRows.rows(gradW, channels, k);
+        INDArray c = gradWView.of(gradW, channels, k);
         INDArray cm = c;
         if (clipPossible) {
             // TensorClamp after rtz: no gradient where |rtz(z)| > 2^(M−1) − 1, i.e. |z| ≥ 2^(M−1).
@@ -303,8 +304,8 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
             Nd4j.exec(new MulOp(c, maskRows, maskedGradRows));
             cm = maskedGradRows;
         }
-        ChannelRows.rowDot(c, qRows, rowDotQ); // Σ c·q
-        ChannelRows.rowDot(cm, zRows, rowDotZ); // Σ_unclipped c·z
+        ChannelRows.rowDot(c, qRows, productRows, rowDotQ); // Σ c·q
+        ChannelRows.rowDot(cm, zRows, productRows, rowDotZ); // Σ_unclipped c·z
 
         for (int r = 0; r < channels; r++) {
             double s = scaleValue[r];
@@ -326,15 +327,15 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         }
         INDArray u = variant == A2qVariant.A2Q_PLUS ? centred : vRows;
         boolean inPlace = ChannelRows.reshapesInPlace(gradV);
-        INDArray g = inPlace ? gradV.reshape('c', channels, k) : gradScratchRows;
+        INDArray g = inPlace ? gradVView.of(gradV, channels, k) : gradScratchRows;
         Nd4j.exec(new Sign(u, signRows));
-        Nd4j.exec(new BroadcastMulOp(signRows, rowBeta, signRows, 0));
-        Nd4j.exec(new BroadcastMulOp(cm, rowAlpha, g, 0));
+        ChannelRows.mulRows(signRows, rowBetaCol, signRows);
+        ChannelRows.mulRows(cm, rowAlphaCol, g);
         Nd4j.exec(new SubOp(g, signRows, g));
         if (variant == A2qVariant.A2Q_PLUS) {
             // u = v − mean(v): ∂u_i/∂v_j = δ_ij − 1/K, i.e. subtract the row mean of ∂L/∂u.
             ChannelRows.rowMean(g, rowMean);
-            Nd4j.exec(new BroadcastSubOp(g, rowMean, g, 0));
+            ChannelRows.subRows(g, rowMeanCol, g);
         }
         if (!inPlace) {
             gradV.assign(g.reshape(gradV.shape()));
@@ -508,7 +509,13 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         rowDotZ = Nd4j.create(type, channels);
         zRows = Nd4j.create(type, channels, k);
         qRows = Nd4j.create(type, channels, k);
-        fracRows = Nd4j.create(type, channels, k);
+        intRows = Nd4j.create(DataType.INT, channels, k);
+        productRows = Nd4j.create(type, channels, k);
+        rowMeanCol = rowMean.reshape(channels, 1);
+        rowInvPreCol = rowInvPre.reshape(channels, 1);
+        rowScaleCol = rowScale.reshape(channels, 1);
+        rowAlphaCol = rowAlpha.reshape(channels, 1);
+        rowBetaCol = rowBeta.reshape(channels, 1);
         maskRows = Nd4j.create(type, channels, k);
         maskedGradRows = Nd4j.create(type, channels, k);
         signRows = Nd4j.create(type, channels, k);

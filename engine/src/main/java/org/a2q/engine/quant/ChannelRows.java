@@ -3,10 +3,9 @@ package org.a2q.engine.quant;
 import org.a2q.engine.EngineException;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.reduce.floating.Mean;
-import org.nd4j.linalg.api.ops.impl.reduce.floating.Norm1;
-import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
-import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMax;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMin;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
 import org.nd4j.linalg.api.shape.Shape;
@@ -34,6 +33,23 @@ final class ChannelRows {
         return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a);
     }
 
+    /**
+     * Caches the [C, K] view of one caller array: a reshape costs ~17 µs (measured), and the layer
+     * passes the same weight and gradient arrays every step.
+     */
+    static final class RowsView {
+        private INDArray source;
+        private INDArray view;
+
+        INDArray of(INDArray a, int channels, int k) {
+            if (a != source || view == null || view.size(1) != k) {
+                view = rows(a, channels, k);
+                source = reshapesInPlace(a) ? a : null; // copies are never reused
+            }
+            return view;
+        }
+    }
+
     /** a as [channels, K]; a view when possible, otherwise a copy (fine for inputs only). */
     static INDArray rows(INDArray a, int channels, int k) {
         if (reshapesInPlace(a)) {
@@ -42,15 +58,16 @@ final class ChannelRows {
         return a.dup('c').reshape('c', channels, k);
     }
 
-    // Row reductions [C, K] -> [C]. ND4J mis-reduces along a dimension of size 1 ([C, 1] gave
-    // wrong norms), so K = 1 maps to the equivalent elementwise op.
+    // Row reductions [C, K] -> [C]. The reduce_* custom ops cost about half of the legacy TAD
+    // reductions (Norm1/Mean/Dot along a dimension) at these sizes. ND4J also mis-reduced a
+    // [C, 1] array along dim 1 (zero norms), so K = 1 maps to the equivalent elementwise op.
 
     /** out_c = Σ_i |rows_ci|. */
     static void rowNorm1(INDArray rows, INDArray out) {
         if (rows.size(1) == 1) {
             Nd4j.exec(new Abs(rows.reshape(rows.size(0)), out));
         } else {
-            Nd4j.exec(new Norm1(rows, out, 1));
+            reduceRows("reduce_norm1", rows, out);
         }
     }
 
@@ -59,7 +76,7 @@ final class ChannelRows {
         if (rows.size(1) == 1) {
             out.assign(rows.reshape(rows.size(0)));
         } else {
-            Nd4j.exec(new Sum(rows, out, 1));
+            reduceRows("reduce_sum", rows, out);
         }
     }
 
@@ -68,17 +85,53 @@ final class ChannelRows {
         if (rows.size(1) == 1) {
             out.assign(rows.reshape(rows.size(0)));
         } else {
-            Nd4j.exec(new Mean(rows, out, 1));
+            reduceRows("reduce_mean", rows, out);
         }
     }
 
-    /** out_c = Σ_i a_ci·b_ci. */
-    static void rowDot(INDArray a, INDArray b, INDArray out) {
-        if (a.size(1) == 1) {
-            Nd4j.exec(new MulOp(a.reshape(a.size(0)), b.reshape(b.size(0)), out));
-        } else {
-            Nd4j.exec(new Dot(a, b, out, 1));
-        }
+    /** out_c = Σ_i a_ci·b_ci, via an elementwise product into scratch and a row sum. */
+    static void rowDot(INDArray a, INDArray b, INDArray scratch, INDArray out) {
+        Nd4j.exec(new MulOp(a, b, scratch));
+        rowSum(scratch, out);
+    }
+
+    private static void reduceRows(String op, INDArray rows, INDArray out) {
+        Nd4j.exec(DynamicCustomOp.builder(op).addInputs(rows).addOutputs(out).addIntegerArguments(1).build());
+    }
+
+    /**
+     * out = rows ⊙ column, column a [C, 1] view broadcast along K. The broadcastable custom op is
+     * several times faster here than the legacy BroadcastMulOp (measured at [120, 400]).
+     */
+    static void mulRows(INDArray rows, INDArray column, INDArray out) {
+        Nd4j.exec(DynamicCustomOp.builder("multiply")
+                .addInputs(rows, column)
+                .addOutputs(out)
+                .build());
+    }
+
+    /** out = rows − column, column a [C, 1] view broadcast along K. */
+    static void subRows(INDArray rows, INDArray column, INDArray out) {
+        Nd4j.exec(DynamicCustomOp.builder("subtract")
+                .addInputs(rows, column)
+                .addOutputs(out)
+                .build());
+    }
+
+    /** out = clamp(in, −limit, limit); two scalar ops are cheaper than the clipbyvalue custom op. */
+    static void clamp(INDArray in, double limit, INDArray out) {
+        Nd4j.exec(new ScalarMin(in, null, out, limit));
+        Nd4j.exec(new ScalarMax(out, null, out, -limit));
+    }
+
+    /**
+     * out = rtz(in) by a round trip through an int buffer: the float-to-int conversion truncates
+     * toward zero, which is exactly rtz (§3.1), and costs far less than fmod. Callers guarantee
+     * |in| < 2^31 (values are clamped to the weight range, or bounded by g′ < 2^(M−1)).
+     */
+    static void roundTowardZero(INDArray in, INDArray intScratch, INDArray out) {
+        intScratch.assign(in);
+        out.assign(intScratch);
     }
 
     /** Unit roundoff of a floating dtype: the relative error bound of one rounding. */

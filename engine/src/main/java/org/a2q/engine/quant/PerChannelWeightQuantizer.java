@@ -6,8 +6,6 @@ import org.a2q.engine.nn.Param;
 import org.a2q.engine.nn.WeightTransform;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
@@ -45,6 +43,11 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
     private INDArray clippedRows;
     private INDArray scratchRows;
     private INDArray gradScratchRows;
+    private INDArray rowInvScaleCol;
+    private INDArray rowScaleCol;
+    private final ChannelRows.RowsView vView = new ChannelRows.RowsView();
+    private final ChannelRows.RowsView gradWView = new ChannelRows.RowsView();
+    private final ChannelRows.RowsView gradVView = new ChannelRows.RowsView();
     private INDArray out;
     private INDArray outRows;
 
@@ -92,15 +95,11 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
             rowScale.putScalar(c, s);
             rowInvScale.putScalar(c, 1.0 / s);
         }
-        INDArray vRows = ChannelRows.rows(v, channels, k);
-        Nd4j.exec(new BroadcastMulOp(vRows, rowInvScale, xRows, 0)); // x = v/s
-        Nd4j.exec(DynamicCustomOp.builder("clipbyvalue")
-                .addInputs(xRows)
-                .addOutputs(qRows)
-                .addFloatingPointArguments((double) -maxLevel, (double) maxLevel)
-                .build());
+        INDArray vRows = vView.of(v, channels, k);
+        ChannelRows.mulRows(vRows, rowInvScaleCol, xRows); // x = v/s
+        ChannelRows.clamp(xRows, maxLevel, qRows);
         Nd4j.exec(new Rint(qRows, qRows)); // half-to-even, like torch.round
-        Nd4j.exec(new BroadcastMulOp(qRows, rowScale, outRows, 0)); // ŵ = s·q
+        ChannelRows.mulRows(qRows, rowScaleCol, outRows); // ŵ = s·q
         forwardDone = true;
         return out;
     }
@@ -110,15 +109,15 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
         if (!forwardDone) {
             throw new IllegalStateException("call forward() first");
         }
-        INDArray c = ChannelRows.rows(gradW, channels, k);
+        INDArray c = gradWView.of(gradW, channels, k);
         boolean inPlace = ChannelRows.reshapesInPlace(gradV);
-        INDArray g = inPlace ? gradV.reshape('c', channels, k) : gradScratchRows;
+        INDArray g = inPlace ? gradVView.of(gradV, channels, k) : gradScratchRows;
         Nd4j.exec(new Abs(xRows, clippedRows));
         Nd4j.exec(new Step(clippedRows, clippedRows, (double) maxLevel)); // 1 where |v/s| > 2^(M−1) − 1
         Nd4j.exec(new MulOp(c, clippedRows, scratchRows));
         Nd4j.exec(new SubOp(c, scratchRows, g)); // ∂L/∂v = c inside the range, 0 where clamped
-        ChannelRows.rowDot(c, qRows, rowDotQ); // Σ c·q
-        ChannelRows.rowDot(g, xRows, rowDotX); // Σ_inside c·x
+        ChannelRows.rowDot(c, qRows, scratchRows, rowDotQ); // Σ c·q
+        ChannelRows.rowDot(g, xRows, scratchRows, rowDotX); // Σ_inside c·x
         for (int r = 0; r < channels; r++) {
             gradScale[r] = rowDotQ.getDouble(r) - rowDotX.getDouble(r);
         }
@@ -189,6 +188,8 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
         clippedRows = Nd4j.create(type, channels, k);
         scratchRows = Nd4j.create(type, channels, k);
         gradScratchRows = Nd4j.create(type, channels, k);
+        rowInvScaleCol = rowInvScale.reshape(channels, 1);
+        rowScaleCol = rowScale.reshape(channels, 1);
         out = Nd4j.create(type, v.shape());
         outRows = out.reshape('c', channels, k);
     }

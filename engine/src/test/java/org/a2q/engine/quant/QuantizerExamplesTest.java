@@ -203,6 +203,34 @@ class QuantizerExamplesTest {
         }
     }
 
+    /** A conv weight [Cout, Cin, kh, kw] is quantized as [Cout, K] rows; results match the 2-D view. */
+    @Test
+    void convWeightsAreTreatedAsRows() {
+        for (A2qVariant variant : A2qVariant.values()) {
+            INDArray conv = Nd4j.rand(new long[] {4, 2, 3, 3}).subi(0.5);
+            INDArray flat = conv.dup().reshape(4, 18);
+            INDArray c4 = Nd4j.rand(new long[] {4, 2, 3, 3});
+            AccumulatorAwareWeightQuantizer a = new AccumulatorAwareWeightQuantizer("a", variant, 4, 4, 10, 4, false,
+                    ScaleDomain.LOG2);
+            AccumulatorAwareWeightQuantizer b = new AccumulatorAwareWeightQuantizer("b", variant, 4, 4, 10, 4, false,
+                    ScaleDomain.LOG2);
+            a.initialize(conv, InitMode.EP);
+            b.initialize(flat, InitMode.EP);
+            INDArray outA = a.forward(conv);
+            INDArray outB = b.forward(flat);
+            assertArrayEquals(conv.shape(), outA.shape());
+            assertArrayEquals(outB.toDoubleMatrix()[2], outA.reshape(4, 18).toDoubleMatrix()[2], 0.0);
+            INDArray gA = Nd4j.zeros(4, 2, 3, 3);
+            INDArray gB = Nd4j.zeros(4, 18);
+            a.backward(c4, gA);
+            b.backward(c4.reshape(4, 18), gB);
+            for (int r = 0; r < 4; r++) {
+                assertArrayEquals(gB.toDoubleMatrix()[r], gA.reshape(4, 18).toDoubleMatrix()[r], 1e-15);
+            }
+            assertArrayEquals(b.normParam().grad().toDoubleVector(), a.normParam().grad().toDoubleVector(), 1e-15);
+        }
+    }
+
     /** §7.6: A2Q, unclamped, v = [0.5, −0.25, 0.125], s = 0.1, g = 0.6, M = 4, c = [1, 1, 1]. */
     @Test
     void gradientVectorOf76() {
