@@ -12,7 +12,7 @@ import java.util.Map;
 import org.a2q.engine.EngineException;
 import org.a2q.engine.Version;
 import org.a2q.engine.nn.Graph;
-import org.a2q.engine.nn.GraphSpec;
+import org.a2q.engine.model.GraphSpec;
 import org.a2q.engine.nn.Param;
 import org.a2q.engine.train.Optimizer;
 import org.a2q.engine.train.TrainListener;

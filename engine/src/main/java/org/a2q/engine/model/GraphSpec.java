@@ -1,4 +1,4 @@
-package org.a2q.engine.nn;
+package org.a2q.engine.model;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,6 +6,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.a2q.engine.EngineException;
+import org.a2q.engine.nn.Add;
+import org.a2q.engine.nn.BatchNorm2d;
+import org.a2q.engine.nn.Clip;
+import org.a2q.engine.nn.Conv2d;
+import org.a2q.engine.nn.Dropout;
+import org.a2q.engine.nn.GlobalAvgPool;
+import org.a2q.engine.nn.Graph;
+import org.a2q.engine.nn.Identity;
+import org.a2q.engine.nn.Layer;
+import org.a2q.engine.nn.Linear;
+import org.a2q.engine.nn.Pool2d;
+import org.a2q.engine.nn.ReLU;
+import org.a2q.engine.nn.Reshape;
+import org.a2q.engine.quant.ActivationQuantizer;
 
 /**
  * A graph's architecture as plain data (types, attributes, wiring; no weights), the form in which
@@ -66,6 +80,9 @@ public record GraphSpec(List<Long> inputShape, List<NodeSpec> nodes, String outp
                 case "add" -> new Add();
                 case "identity" -> new Identity();
                 case "dropout" -> new Dropout(d(a, "rate"));
+                case "actquant" -> a.get("scale") != null
+                        ? ActivationQuantizer.fixed(name, i(a, "bits"), bool(a, "signed"), d(a, "scale"))
+                        : ActivationQuantizer.learned(name, i(a, "bits"), bool(a, "signed"));
                 default -> throw new EngineException("unknown layer type '" + type + "' for node '" + name + "'");
             };
         } catch (ClassCastException | NullPointerException | IndexOutOfBoundsException e) {
