@@ -1,5 +1,7 @@
 package org.a2q.engine.hw;
 
+import org.a2q.engine.io.AtomicFiles;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

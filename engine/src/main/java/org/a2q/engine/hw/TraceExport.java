@@ -1,5 +1,7 @@
 package org.a2q.engine.hw;
 
+import org.a2q.engine.io.AtomicFiles;
+
 import java.nio.file.Path;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
