@@ -1,6 +1,15 @@
 package org.a2q.engine.cli;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.a2q.engine.EngineException;
+import org.a2q.engine.io.ModelFile;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -38,6 +47,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--profile", description = "Also print the time per layer (forward / backward) of the training step.")
     boolean profile;
 
+    @Option(names = "--compare-torch", description = "Also run the PyTorch twin (engine/bench/torch_reference.py) "
+            + "right after, with the same model, batch and threads, and print the ratio.")
+    boolean compareTorch;
+
+    @Option(names = "--python", defaultValue = "python3", description = "Python with torch, for --compare-torch.")
+    String python;
+
     record Timing(double medianMs, double p90Ms, double imagesPerSecond) { }
 
     @Override
@@ -61,7 +77,50 @@ final class BenchCommand implements Callable<Integer> {
         Timing infer = inference(g, batch, warmup, steps);
         print(w, "train (fp32)", train);
         print(w, "inference (fp32)", infer);
+        if (compareTorch) {
+            Map<String, Object> t = runTorch();
+            Map<?, ?> tt = (Map<?, ?>) t.get("train");
+            Map<?, ?> ti = (Map<?, ?>) t.get("inference");
+            Timing torchTrain = new Timing(num(tt, "median_ms"), num(tt, "p90_ms"), num(tt, "images_per_second"));
+            Timing torchInfer = new Timing(num(ti, "median_ms"), num(ti, "p90_ms"), num(ti, "images_per_second"));
+            print(w, "torch " + t.get("torch") + " train", torchTrain);
+            print(w, "torch inference", torchInfer);
+            w.printf(Locale.ROOT, "ratio (a2q images/s ÷ torch images/s): train %.2f, inference %.2f%n",
+                    train.imagesPerSecond() / torchTrain.imagesPerSecond(),
+                    infer.imagesPerSecond() / torchInfer.imagesPerSecond());
+        }
         return 0;
+    }
+
+    private Map<String, Object> runTorch() {
+        Path script = CommonOptions.home().resolve("engine").resolve("bench").resolve("torch_reference.py");
+        if (!Files.exists(script)) {
+            throw new EngineException("--compare-torch needs engine/bench/torch_reference.py of the source tree");
+        }
+        List<String> cmd = List.of(python, script.toString(), "--model", model, "--batch", String.valueOf(batch),
+                "--warmup", String.valueOf(warmup), "--steps", String.valueOf(steps),
+                "--threads", String.valueOf(org.a2q.engine.EngineRuntime.threads()));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (p.waitFor() != 0 || out.isEmpty()) {
+                throw new EngineException("the PyTorch reference failed (" + String.join(" ", cmd) + "): "
+                        + (err.isEmpty() ? "no output" : err.lines().reduce((a, b) -> b).orElse(err))
+                        + " — is PyTorch installed for '" + python + "'? (--python PATH)");
+            }
+            String last = out.lines().reduce((a, b) -> b).orElse(out);
+            return ModelFile.json().readValue(last, new TypeReference<Map<String, Object>>() { });
+        } catch (IOException e) {
+            throw new EngineException("could not run " + python + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EngineException("interrupted");
+        }
+    }
+
+    private static double num(Map<?, ?> m, String k) {
+        return ((Number) m.get(k)).doubleValue();
     }
 
     static void print(PrintWriter w, String what, Timing t) {

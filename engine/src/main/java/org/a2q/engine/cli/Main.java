@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 /** The {@code a2q} command line: every GUI action has a command here. */
 @Command(name = "a2q", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Accumulator-aware quantization workbench (A2Q / A2Q+).",
-        subcommands = {InfoCommand.class, TrainCommand.class, EvalCommand.class, BenchCommand.class,
+        subcommands = {InfoCommand.class, TrainCommand.class, EvalCommand.class, QuantizeCommand.class, ReportCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

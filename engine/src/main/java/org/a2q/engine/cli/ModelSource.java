@@ -6,6 +6,7 @@ import org.a2q.engine.EngineException;
 import org.a2q.engine.io.RunFile;
 import org.a2q.engine.model.ModelTemplates;
 import org.a2q.engine.nn.Graph;
+import org.a2q.engine.quant.Quantization;
 
 /** Turns a --model / --from / RUN argument into a graph: a built-in name, a run directory or a model file. */
 final class ModelSource {
@@ -29,6 +30,6 @@ final class ModelSource {
             throw new EngineException(runOrFile + ": no such run (expected a run directory with "
                     + RunFile.MODEL_FILE + " or a model file)");
         }
-        return RunFile.load(file, null);
+        return RunFile.load(file, Quantization::restore);
     }
 }

@@ -5,7 +5,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.Map;
+import org.a2q.engine.EngineException;
 import org.a2q.engine.data.DatasetSplit;
+import org.a2q.engine.quant.QuantConfig;
+import org.a2q.engine.quant.QuantMethod;
+import org.a2q.engine.quant.Quantization;
 import org.a2q.engine.data.IdxDatasets;
 import org.a2q.engine.io.AtomicFiles;
 import org.a2q.engine.io.RunFile;
@@ -25,11 +30,15 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "train", description = "Train a model; writes a checkpoint after every epoch.")
 final class TrainCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
+    @Mixin QuantOptions quant;
     @Spec CommandSpec spec;
 
     @Option(names = "--model", description = "Built-in model (mlp, lenet, resnet) or a run directory / model file.",
             defaultValue = "lenet")
     String model;
+
+    @Option(names = "--from", description = "Start from this run directory or model file (e.g. a float model to quantize).")
+    Path from;
 
     @Option(names = "--data", description = "Directory with IDX files (default: the bundled Fashion-MNIST subset).")
     Path data;
@@ -52,7 +61,20 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter w = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         DatasetSplit split = IdxDatasets.loadSplit(data != null ? data : CommonOptions.defaultData());
-        Graph graph = ModelSource.fresh(model, seed);
+        Graph graph = from != null ? ModelSource.load(from).graph() : ModelSource.fresh(model, seed);
+        QuantConfig qcfg = null;
+        if (quant.requested()) {
+            boolean already = Quantization.specsOf(graph).values().stream().anyMatch(s -> s.method() != QuantMethod.FP32);
+            if (already) {
+                throw new EngineException("the model from " + from + " is already quantized; train it without --method "
+                        + "to continue, or start from its float model");
+            }
+            qcfg = quant.config();
+            graph = Quantization.apply(graph, qcfg, split.train(), quant.calibrationBatches);
+        }
+        final Graph g = graph;
+        final Map<String, Object> sections = Quantization.specsOf(g).values().stream().anyMatch(s -> s.method() != QuantMethod.FP32)
+                ? Map.of(Quantization.SECTION, Quantization.section(g, qcfg)) : null;
         TrainConfig cfg = config();
         w.printf(Locale.ROOT, "model %s (%,d parameters), data %s: %,d train / %,d test images%n", model,
                 graph.parameterCount(), split.train().name(), split.train().size(), split.test().size());
@@ -63,7 +85,7 @@ final class TrainCommand implements Callable<Integer> {
             trainer.addListener(new TrainListener() {
                 @Override
                 public void onEpoch(EpochEvent e) {
-                    RunFile.save(file, graph, trainer.optimizer(), trainer.epochsDone(), trainer.history(), null);
+                    RunFile.save(file, g, trainer.optimizer(), trainer.epochsDone(), trainer.history(), sections);
                     writeMetrics(out.resolve("metrics.csv"), trainer.history());
                 }
             });

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""PyTorch twin of `a2q bench`, for speed comparisons run side by side.
+
+Times exactly what the engine's bench times: one fixed batch, a training step of forward,
+softmax cross-entropy, backward and a plain SGD update, and an inference forward pass; the
+median and 90th percentile of many steps after a warm-up. Prints one JSON line.
+
+Thread settings are PyTorch's best on small machines: OpenBLAS pinned to one thread (its
+spinning pool otherwise fights the OpenMP pool) and an active OpenMP wait policy.
+"""
+import argparse
+import json
+import os
+import sys
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_WAIT_POLICY", "ACTIVE")
+
+import time  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+
+def lenet():
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+
+
+def mlp():
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+                         nn.Linear(128, 10))
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.down = None
+        if stride != 1 or cin != cout:
+            self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        return F.relu(y + (x if self.down is None else self.down(x)))
+
+
+def resnet():
+    return nn.Sequential(nn.Conv2d(1, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
+                         Block(16, 16, 1), Block(16, 32, 2), Block(32, 64, 2),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+
+
+def summarize(ms, batch):
+    s = sorted(ms)
+    median = s[len(s) // 2]
+    p90 = s[min(len(s) - 1, int(0.9 * len(s)))]
+    return {"median_ms": median, "p90_ms": p90, "images_per_second": batch / (median / 1000)}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default="lenet", choices=["lenet", "mlp", "resnet"])
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--warmup", type=int, default=50)
+    ap.add_argument("--steps", type=int, default=300)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    model = {"lenet": lenet, "mlp": mlp, "resnet": resnet}[a.model]()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    x = torch.rand(a.batch, 1, 28, 28)
+    y = torch.randint(0, 10, (a.batch,))
+    train_ms = []
+    model.train()
+    for i in range(a.warmup + a.steps):
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        loss.item()
+        t1 = time.perf_counter()
+        if i >= a.warmup:
+            train_ms.append((t1 - t0) * 1000)
+    infer_ms = []
+    model.eval()
+    with torch.no_grad():
+        for i in range(a.warmup + a.steps):
+            t0 = time.perf_counter()
+            model(x)[0, 0].item()
+            t1 = time.perf_counter()
+            if i >= a.warmup:
+                infer_ms.append((t1 - t0) * 1000)
+    print(json.dumps({"torch": torch.__version__, "threads": a.threads, "model": a.model, "batch": a.batch,
+                      "train": summarize(train_ms, a.batch), "inference": summarize(infer_ms, a.batch)}))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

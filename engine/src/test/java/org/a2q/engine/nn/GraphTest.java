@@ -1,0 +1,119 @@
+package org.a2q.engine.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.a2q.engine.EngineException;
+import org.a2q.engine.model.GraphSpec;
+import org.a2q.engine.model.ModelTemplates;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Whole-graph gradient checks (fan-out, residual adds) and graph validation. */
+class GraphTest {
+    private static DataType previous;
+
+    @BeforeAll
+    static void useDouble() {
+        previous = Nd4j.defaultFloatingPointType();
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+    }
+
+    @AfterAll
+    static void restore() {
+        Nd4j.setDefaultDataTypes(previous, previous);
+    }
+
+    /** Central differences of L = Σ out ∘ R with respect to every parameter of the graph. */
+    private static void checkGraph(Graph g, INDArray x, long seed) {
+        INDArray out = g.forward(x, true);
+        INDArray r = Init.uniform(new SplittableRandom(seed), -1, 1, out.shape());
+        g.backward(r);
+        INDArray analytic = g.gradArena().dup();
+        INDArray values = g.valueArena();
+        long n = values.length();
+        long stride = Math.max(1, n / 60);
+        for (long i = 0; i < n; i += stride) {
+            double orig = values.getDouble(i);
+            values.putScalar(i, orig + 1e-6);
+            double plus = g.forward(x, true).mul(r).sumNumber().doubleValue();
+            values.putScalar(i, orig - 1e-6);
+            double minus = g.forward(x, true).mul(r).sumNumber().doubleValue();
+            values.putScalar(i, orig);
+            double numeric = (plus - minus) / 2e-6;
+            double a = analytic.getDouble(i);
+            double err = Math.abs(a - numeric) / Math.max(1e-6, Math.abs(a) + Math.abs(numeric));
+            assertTrue(err < 1e-5, "param " + i + ": analytic " + a + " vs numeric " + numeric);
+        }
+    }
+
+    @Test
+    void fanOutSumsGradients() {
+        SplittableRandom rng = new SplittableRandom(3);
+        Graph g = Graph.builder(4)
+                .add("a", new Linear("a", 4, 3, true, rng))
+                .add("b", new Linear("b", 3, 3, true, rng), "a")
+                .add("c", new Linear("c", 3, 3, false, rng), "a")
+                .add("sum", new Add(), "b", "c")
+                .add("twice", new Add(), "sum", "sum")
+                .build();
+        checkGraph(g, Init.uniform(new SplittableRandom(4), -1, 1, 5, 4), 5);
+    }
+
+    @Test
+    void resnetTemplateEndToEnd() {
+        Graph g = ModelTemplates.create("resnet", 7);
+        assertEquals(10, g.shapes(2).get("fc")[1]);
+        checkGraph(g, Init.uniform(new SplittableRandom(8), 0, 1, 2, 1, 28, 28), 9);
+    }
+
+    @Test
+    void lenetTemplateEndToEnd() {
+        Graph g = ModelTemplates.create("lenet", 1);
+        assertEquals(61_706, g.parameterCount()); // as PyTorch's LeNet-5 of the same shape
+        checkGraph(g, Init.uniform(new SplittableRandom(2), 0, 1, 3, 1, 28, 28), 3);
+    }
+
+    @Test
+    void mlpParameterCount() {
+        assertEquals(784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10, ModelTemplates.create("mlp", 0).parameterCount());
+    }
+
+    @Test
+    void sameSeedSameWeights() {
+        assertEquals(ModelTemplates.create("lenet", 42).valueArena(), ModelTemplates.create("lenet", 42).valueArena());
+        assertTrue(!ModelTemplates.create("lenet", 42).valueArena().equals(ModelTemplates.create("lenet", 43).valueArena()));
+    }
+
+    @Test
+    void wrongInputShapeIsAClearError() {
+        Graph g = ModelTemplates.create("lenet", 0);
+        EngineException e = assertThrows(EngineException.class, () -> g.forward(Nd4j.zeros(DataType.DOUBLE, 2, 3, 32, 32), false));
+        assertEquals("model expects input [batch, 1, 28, 28] but got [2, 3, 32, 32]", e.getMessage());
+    }
+
+    @Test
+    void builderRejectsForwardReferencesAndDuplicates() {
+        SplittableRandom rng = new SplittableRandom(0);
+        assertThrows(EngineException.class, () -> Graph.builder(4).add("x", new ReLU(), "later"));
+        assertThrows(EngineException.class, () -> Graph.builder(4).add("x", new ReLU()).add("x", new ReLU()));
+        EngineException e = assertThrows(EngineException.class,
+                () -> Graph.builder(4).add("fc", new Linear("fc", 5, 2, true, rng)).build());
+        assertTrue(e.getMessage().startsWith("node 'fc': linear expects input [batch, 5]"), e.getMessage());
+    }
+
+    @Test
+    void specRebuildsTheSameArchitecture() {
+        Graph g = ModelTemplates.create("resnet", 0);
+        GraphSpec spec = GraphSpec.of(g);
+        Graph h = spec.build(0);
+        assertEquals(spec, GraphSpec.of(h));
+        assertEquals(g.parameterCount(), h.parameterCount());
+    }
+}
