@@ -76,6 +76,8 @@ public final class Workbench {
         }
         w.window.select(first);
         stage.show();
+        // Start with keyboard focus in the navigation, not on whichever toolbar button comes first.
+        Platform.runLater(() -> w.window.lookup("#navigation").requestFocus());
         w.session.loadBuiltIn("lenet", 0);
         w.session.loadSampleData();
         return w;

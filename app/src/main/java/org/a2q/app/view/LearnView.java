@@ -87,7 +87,7 @@ final class LearnView extends BorderPane {
                 "‖q‖₁", value("l1", vm.l1TextProperty()),
                 "Pos / Neg", value("posNeg", vm.posNegTextProperty()),
                 "Worst case y ∈", value("worstCase", vm.worstCaseTextProperty()),
-                "Needs (bits)", value("widths", vm.widthsTextProperty()));
+                "Needs (bits)", plain(value("widths", vm.widthsTextProperty())));
         VBox verdicts = new VBox(4,
                 verdict("a2qVerdict", "A2Q", vm.a2qVerdictProperty(), vm.a2qOkProperty()),
                 verdict("plusVerdict", "A2Q+", vm.plusVerdictProperty(), vm.plusOkProperty()),
@@ -168,25 +168,69 @@ final class LearnView extends BorderPane {
         }
         VBox right = new VBox(6, Ui.label("Lessons", "card-title"), lessons);
 
-        // Three columns sharing the width by percentage, so they shrink together and wrap their text
-        // when the text size grows, instead of pushing the lessons off the screen.
+        // Three columns sharing the width by percentage, so they shrink together and wrap their text.
+        // When the text is large (a projector) or the window narrow, the lessons move below the
+        // explorer instead of being squeezed into a column too thin to read.
         GridPane columns = new GridPane();
         columns.setHgap(Ui.GAP);
-        for (int pct : new int[] {32, 33, 35}) {
-            ColumnConstraints c = new ColumnConstraints();
-            c.setPercentWidth(pct);
-            c.setFillWidth(true);
-            columns.getColumnConstraints().add(c);
-        }
-        RowConstraints top = new RowConstraints();
-        top.setValignment(VPos.TOP);
-        columns.getRowConstraints().add(top);
-        columns.addRow(0, left, middle, right);
+        columns.setVgap(Ui.GAP);
+        Runnable relayout = () -> {
+            double em = ThemeManager.BASE_FONT_PX * currentScale(this);
+            double width = getWidth() > 0 ? getWidth() : 1100;
+            boolean wide = width >= 72 * em;
+            if (wide == columns.getProperties().containsKey("wide") && !columns.getChildren().isEmpty()) {
+                return;
+            }
+            columns.getProperties().remove("wide");
+            if (wide) {
+                columns.getProperties().put("wide", true);
+            }
+            columns.getChildren().clear();
+            columns.getColumnConstraints().clear();
+            columns.getRowConstraints().clear();
+            for (int pct : wide ? new int[] {32, 33, 35} : new int[] {50, 50}) {
+                ColumnConstraints c = new ColumnConstraints();
+                c.setPercentWidth(pct);
+                c.setFillWidth(true);
+                columns.getColumnConstraints().add(c);
+            }
+            RowConstraints top = new RowConstraints();
+            top.setValignment(VPos.TOP);
+            columns.getRowConstraints().add(top);
+            columns.addRow(0, left, middle);
+            if (wide) {
+                columns.add(right, 2, 0);
+            } else {
+                columns.add(right, 0, 1, 2, 1);
+            }
+        };
+        relayout.run();
+        widthProperty().addListener((o, a, b) -> relayout.run());
+        sceneProperty().addListener((o, a, b) -> {
+            if (b != null) {
+                b.getRoot().styleProperty().addListener((o2, a2, b2) -> relayout.run());
+                relayout.run();
+            }
+        });
         ScrollPane scroll = new ScrollPane(columns);
         scroll.setFitToWidth(true);
+        scroll.setHbarPolicy(ScrollPane.ScrollBarPolicy.NEVER);
         setTop(Ui.header("Learn", "Why a narrow accumulator cannot overflow: move N, M and P, type a weight vector, "
-                + "and read the lessons on the right. Use the text size buttons in the toolbar for a projector."));
+                + "and read the short lessons. For a projector, enlarge the text with A+ in the toolbar."));
         setCenter(scroll);
+    }
+
+    /**
+     * The text scale set on the scene root ("-fx-font-size: 19.5px" → 1.5). Read from the style
+     * because the fonts of nodes only update at the next CSS pass, after this listener runs.
+     */
+    private static double currentScale(javafx.scene.Node n) {
+        if (n.getScene() == null) {
+            return 1;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("-fx-font-size:\\s*([0-9.]+)px")
+                .matcher(n.getScene().getRoot().getStyle());
+        return m.find() ? Double.parseDouble(m.group(1)) / ThemeManager.BASE_FONT_PX : 1;
     }
 
     private static Slider slider(String id, IntegerProperty value, int min, int max) {
@@ -216,6 +260,12 @@ final class LearnView extends BorderPane {
         l.textProperty().bind(text);
         l.setWrapText(true);
         l.setMinHeight(Region.USE_PREF_SIZE);
+        return l;
+    }
+
+    /** Proportional font for longer values: mono would wrap them in a narrow column. */
+    private static Label plain(Label l) {
+        l.getStyleClass().remove("mono");
         return l;
     }
 
