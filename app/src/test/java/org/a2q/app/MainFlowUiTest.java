@@ -186,6 +186,25 @@ class MainFlowUiTest {
         assertFalse(wb.theme().darkProperty().get());
     }
 
+    @Test
+    @Order(8)
+    void cancelInTheStatusBarStopsTrainingAndKeepsTheWindowUsable() throws Exception {
+        clickNav("Train");
+        FxToolkit.setupFixture(() -> {
+            wb.train().epochsProperty().set(5);
+            wb.train().quickRunProperty().set(false);
+        });
+        int epochsBefore = wb.session().history().size();
+        robot.clickOn("#startTraining");
+        waitUntil(30, () -> wb.train().loss().size() > 0);  // running, with the first points drawn
+        robot.clickOn("#statusCancel");
+        waitUntil(30, () -> !wb.train().runningProperty().get() && !wb.runner().isBusy());
+        assertTrue(wb.session().history().size() < epochsBefore + 5, "stopped before the five epochs");
+        assertTrue(robot.lookup("#trainProgressText").queryAs(Label.class).getText().startsWith("Stopped after"));
+        assertTrue(wb.runner().messageProperty().get().contains("cancelled"));
+        assertIdle();
+    }
+
     private void clickNav(String title) {
         robot.clickOn(robot.lookup(".nav-title").match((Label l) -> l.getText().equals(title)).queryLabeled());
         WaitForAsyncUtils.waitForFxEvents();
@@ -196,6 +215,7 @@ class MainFlowUiTest {
         assertTrue(bar.getText().startsWith(TaskRunner.IDLE), bar.getText());
         assertEquals(0, bar.getProgress());
         assertFalse(robot.lookup("#statusCancel").query().isVisible());
+        assertTrue(robot.lookup("." + ErrorDialogs.STYLE_CLASS).tryQuery().isEmpty(), "no error dialog");
     }
 
     private DialogPane waitForErrorDialog() throws TimeoutException {

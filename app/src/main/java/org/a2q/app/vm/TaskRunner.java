@@ -117,6 +117,8 @@ public final class TaskRunner {
     public void cancelCurrent() {
         if (current != null) {
             current.cancellation.cancel();
+            // Say so at once; the job may need a moment to reach its next check.
+            message.unbind();
             message.set("Cancelling " + lowerFirst(current.title) + "…");
         }
     }
