@@ -1,12 +1,15 @@
 package org.a2q.app;
 
+import java.nio.file.Path;
+import java.util.List;
 import javafx.application.Application;
-import javafx.scene.Scene;
-import javafx.scene.control.Label;
-import javafx.scene.layout.StackPane;
 import javafx.stage.Stage;
+import org.a2q.app.vm.Settings;
 
-/** The workbench window (placeholder until the GUI lands). */
+/**
+ * The workbench window. Options: {@code --screenshots DIR} renders every view to DIR as PNG
+ * (after a short real training run) and exits; used for the README pictures.
+ */
 public final class WorkbenchApp extends Application {
     public static void main(String[] args) {
         launch(WorkbenchApp.class, args);
@@ -14,8 +17,15 @@ public final class WorkbenchApp extends Application {
 
     @Override
     public void start(Stage stage) {
-        stage.setTitle("A2Q Workbench");
-        stage.setScene(new Scene(new StackPane(new Label("A2Q Workbench")), 900, 600));
-        stage.show();
+        List<String> args = getParameters().getRaw();
+        int i = args.indexOf("--screenshots");
+        if (i >= 0 && i + 1 < args.size()) {
+            // A throwaway settings node: pictures must not depend on, or change, the user's settings.
+            Settings s = new Settings(java.util.prefs.Preferences.userRoot().node("org/a2q/workbench-screenshots"));
+            s.clear();
+            new ScreenshotTour(Workbench.open(stage, s), Path.of(args.get(i + 1))).start();
+        } else {
+            Workbench.open(stage, Settings.user());
+        }
     }
 }

@@ -1,0 +1,151 @@
+package org.a2q.app;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.function.BooleanSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javafx.animation.PauseTransition;
+import javafx.application.Platform;
+import javafx.embed.swing.SwingFXUtils;
+import javafx.scene.Scene;
+import javafx.scene.image.WritableImage;
+import javafx.stage.Window;
+import javafx.util.Duration;
+import javax.imageio.ImageIO;
+import org.a2q.app.view.NavItem;
+
+/**
+ * Walks through the workbench like a user and writes a PNG of each view: waits for the sample
+ * to load, trains briefly for real so the charts hold real curves, then visits every view (and
+ * a few variants: dark theme, large text, an error dialog). Runs on the JavaFX thread in small
+ * steps so the window keeps rendering between them.
+ */
+final class ScreenshotTour {
+    private static final Logger LOG = Logger.getLogger("org.a2q.app");
+    /** Time for layout and chart redraw after a change, before the snapshot. */
+    private static final Duration SETTLE = Duration.millis(700);
+
+    private final Workbench wb;
+    private final Path dir;
+    private final Deque<Runnable> steps = new ArrayDeque<>();
+
+    ScreenshotTour(Workbench wb, Path dir) {
+        this.wb = wb;
+        this.dir = dir;
+    }
+
+    void start() {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            LOG.severe("cannot create " + dir + ": " + e.getMessage());
+            Platform.exit();
+            return;
+        }
+        waitFor(this::idleWithModel);
+        view(NavItem.MODEL, "model");
+        view(NavItem.DATA, "data");
+        then(() -> {
+            wb.train().epochsProperty().set(3);
+            wb.train().quickRunProperty().set(true);
+            wb.train().quickBatchesProperty().set(40);
+            wb.window().select(NavItem.TRAIN);
+            wb.train().start();
+        });
+        waitFor(() -> !wb.runner().isBusy() && !wb.train().runningProperty().get());
+        view(NavItem.TRAIN, "train");
+        view(NavItem.LEARN, "learn");
+        view(NavItem.BIT_WIDTHS, "bit-widths");
+        view(NavItem.BUDGETS, "budgets");
+        view(NavItem.ERROR, "error");
+        view(NavItem.MAC_ARRAY, "mac-array");
+        view(NavItem.TRADE_OFFS, "trade-offs");
+        then(() -> wb.theme().darkProperty().set(true));
+        view(NavItem.TRAIN, "train-dark");
+        view(NavItem.LEARN, "learn-dark");
+        then(() -> {
+            wb.theme().darkProperty().set(false);
+            wb.theme().fontScaleProperty().set(1.5);
+        });
+        view(NavItem.LEARN, "learn-projector");
+        then(() -> {
+            wb.theme().fontScaleProperty().set(1.0);
+            wb.window().select(NavItem.TRAIN);
+            wb.train().learningRateProperty().set("fast");
+            wb.train().start();
+        });
+        pause();
+        then(() -> {
+            for (Window w : Window.getWindows()) {
+                if (w != wb.stage() && w.getScene() != null) {
+                    shoot(w.getScene(), "error-dialog");
+                }
+            }
+            Platform.exit();
+        });
+        next();
+    }
+
+    private boolean idleWithModel() {
+        return !wb.runner().isBusy() && !wb.model().layers().isEmpty() && wb.session().data() != null
+                && !Double.isNaN(wb.model().accuracy());
+    }
+
+    private void view(NavItem item, String name) {
+        then(() -> wb.window().select(item));
+        pause();
+        then(() -> shoot(wb.stage().getScene(), name));
+    }
+
+    private void then(Runnable r) {
+        steps.add(() -> {
+            r.run();
+            next();
+        });
+    }
+
+    private void pause() {
+        steps.add(() -> {
+            PauseTransition p = new PauseTransition(SETTLE);
+            p.setOnFinished(e -> next());
+            p.play();
+        });
+    }
+
+    private void waitFor(BooleanSupplier condition) {
+        steps.add(new Runnable() {
+            @Override
+            public void run() {
+                if (condition.getAsBoolean()) {
+                    next();
+                } else {
+                    PauseTransition p = new PauseTransition(Duration.millis(200));
+                    p.setOnFinished(e -> run());
+                    p.play();
+                }
+            }
+        });
+    }
+
+    private void next() {
+        Runnable r = steps.poll();
+        if (r != null) {
+            r.run();
+        }
+    }
+
+    private void shoot(Scene scene, String name) {
+        WritableImage img = scene.snapshot(null);
+        Path file = dir.resolve(name + ".png");
+        try {
+            ImageIO.write(SwingFXUtils.fromFXImage(img, null), "png", file.toFile());
+            LOG.info("wrote " + file);
+        } catch (IOException e) {
+            LOG.log(Level.SEVERE, "could not write " + file, e);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package org.a2q.app.view;
+
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
+import javafx.scene.Node;
+import javafx.scene.control.Label;
+import javafx.scene.control.Tooltip;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.scene.layout.VBox;
+import javafx.util.Duration;
+import org.kordamp.ikonli.Ikon;
+import org.kordamp.ikonli.javafx.FontIcon;
+
+/** Small builders shared by the views, so spacing and typography stay the same everywhere. */
+final class Ui {
+    static final double GAP = 12;
+
+    private Ui() { }
+
+    static Label label(String text, String... styleClasses) {
+        Label l = new Label(text);
+        l.getStyleClass().addAll(styleClasses);
+        return l;
+    }
+
+    /** A label that wraps inside its column instead of being cut with "…". */
+    static Label wrapping(String text, String... styleClasses) {
+        Label l = label(text, styleClasses);
+        l.setWrapText(true);
+        l.setMinHeight(Region.USE_PREF_SIZE);
+        l.setMaxWidth(Double.MAX_VALUE);
+        return l;
+    }
+
+    static FontIcon icon(Ikon ikon) {
+        return new FontIcon(ikon);
+    }
+
+    /** View header: title and one line that says what the view is for. */
+    static VBox header(String title, String subtitle) {
+        VBox box = new VBox(2, label(title, "view-title"), wrapping(subtitle, "view-subtitle"));
+        box.setPadding(new Insets(0, 0, 8, 0));
+        return box;
+    }
+
+    static VBox card(String title, Node... content) {
+        VBox box = new VBox(8);
+        box.getStyleClass().add("card");
+        if (title != null) {
+            box.getChildren().add(label(title, "card-title"));
+        }
+        box.getChildren().addAll(content);
+        return box;
+    }
+
+    static Region hgrow() {
+        Region r = new Region();
+        HBox.setHgrow(r, Priority.ALWAYS);
+        return r;
+    }
+
+    static HBox row(Node... nodes) {
+        HBox h = new HBox(8, nodes);
+        h.setAlignment(Pos.CENTER_LEFT);
+        return h;
+    }
+
+    static <T extends javafx.scene.control.Control> T tip(T control, String text) {
+        Tooltip t = new Tooltip(text);
+        t.setShowDelay(Duration.millis(300));
+        t.setWrapText(true);
+        t.setMaxWidth(420);
+        control.setTooltip(t);
+        return control;
+    }
+}
