@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", description = "Training and inference images/s of a model (median of many steps).")
 final class BenchCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
+    @Mixin QuantOptions quant;
     @Spec CommandSpec spec;
 
     @Option(names = "--model", defaultValue = "lenet", description = "Built-in model or run directory / model file.")
@@ -64,15 +65,27 @@ final class BenchCommand implements Callable<Integer> {
         w.printf(Locale.ROOT, "bench %s, batch %d, %d threads, %d warm-up + %d timed steps%n", model, batch,
                 org.a2q.engine.EngineRuntime.threads(), warmup, steps);
         Timing train = train(g, batch, warmup, steps, optimizer.equals("adam") ? Optimizer.adam(0) : Optimizer.sgd(0, 0));
+        if (quant.requested()) {
+            // Same model, quantized; timed right after the float one so both see the same machine state.
+            org.a2q.engine.quant.QuantConfig cfg = quant.config();
+            Graph q = org.a2q.engine.quant.Quantization.apply(ModelSource.fresh(model, 0), cfg, null, 0);
+            Timing qt = train(q, batch, warmup, steps, optimizer.equals("adam") ? Optimizer.adam(0) : Optimizer.sgd(0, 0));
+            Timing fp = train(g, batch, warmup, steps, optimizer.equals("adam") ? Optimizer.adam(0) : Optimizer.sgd(0, 0));
+            String label = "train (" + cfg.method() + " W" + cfg.weightBits() + "A" + cfg.actBits() + " P" + cfg.accBits() + ")";
+            print(w, label, qt);
+            print(w, "train (fp32, again)", fp);
+            w.printf(Locale.ROOT, "quantization-aware training costs %+.1f%% time per step vs fp32 (medians)%n",
+                    (qt.medianMs() / fp.medianMs() - 1) * 100);
+            if (profile) {
+                q.profile(true);
+                train(q, batch, 0, steps, Optimizer.sgd(0, 0));
+                printProfile(w, q, steps);
+            }
+        }
         if (profile) {
             g.profile(true);
             train(g, batch, 0, steps, Optimizer.sgd(0, 0));
-            w.printf(Locale.ROOT, "%-18s %10s %10s%n", "layer", "fwd ms", "bwd ms");
-            for (var e : g.profileNanos().entrySet()) {
-                w.printf(Locale.ROOT, "%-18s %10.3f %10.3f%n", e.getKey(), e.getValue()[0] / 1e6 / steps,
-                        e.getValue()[1] / 1e6 / steps);
-            }
-            g.profile(false);
+            printProfile(w, g, steps);
         }
         Timing infer = inference(g, batch, warmup, steps);
         print(w, "train (fp32)", train);
@@ -121,6 +134,15 @@ final class BenchCommand implements Callable<Integer> {
 
     private static double num(Map<?, ?> m, String k) {
         return ((Number) m.get(k)).doubleValue();
+    }
+
+    static void printProfile(PrintWriter w, Graph g, int steps) {
+        w.printf(Locale.ROOT, "%-18s %10s %10s%n", "layer", "fwd ms", "bwd ms");
+        for (var e : g.profileNanos().entrySet()) {
+            w.printf(Locale.ROOT, "%-18s %10.3f %10.3f%n", e.getKey(), e.getValue()[0] / 1e6 / steps,
+                    e.getValue()[1] / 1e6 / steps);
+        }
+        g.profile(false);
     }
 
     static void print(PrintWriter w, String what, Timing t) {
