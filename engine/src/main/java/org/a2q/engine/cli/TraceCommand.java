@@ -103,8 +103,9 @@ final class TraceCommand implements Callable<Integer> {
         w.printf(Locale.ROOT, "input: %s%n", what);
         w.printf(Locale.ROOT, "channel worst case [%d, %d] needs %d bits; Pos=%d Neg=%d%n", wc.lo(), wc.hi(),
                 wc.exactBits(), wc.positiveSum(), wc.negativeSum());
-        w.printf(Locale.ROOT, "%5s %8s %-24s %10s %12s %12s %-*s %s%n", "step", "cycle", "w·x (lanes)", "lane sum",
-                "exact psum", "register", Math.max(8, t.accBits()), "bits", "");
+        int bitsWidth = Math.max(8, t.accBits());
+        w.printf(Locale.ROOT, "%5s %8s %-24s %10s %12s %12s %-" + bitsWidth + "s %s%n", "step", "cycle", "w·x (lanes)",
+                "lane sum", "exact psum", "register", "register bits", "");
         for (TraceStep s : t.steps()) {
             StringBuilder lanes = new StringBuilder();
             for (LaneOp op : s.lanes()) {
@@ -114,7 +115,7 @@ final class TraceCommand implements Callable<Integer> {
                 lanes.append(op.weight()).append('·').append(op.input());
             }
             String ls = lanes.length() > 24 ? lanes.substring(0, 21) + "..." : lanes.toString();
-            w.printf(Locale.ROOT, "%5d %8d %-24s %10d %12d %12d %-" + Math.max(8, t.accBits()) + "s %s%n", s.step(),
+            w.printf(Locale.ROOT, "%5d %8d %-24s %10d %12d %12d %-" + bitsWidth + "s %s%n", s.step(),
                     s.cycle(), ls, s.laneSum(), s.exactPartialSum(), s.register(),
                     mode == AccumulatorMode.EXACT ? "" : s.registerBits(), s.overflow() ? "OVERFLOW" : "");
         }
