@@ -60,13 +60,21 @@ final class SimulateCommand implements Callable<Integer> {
         IntegerModel m = IntegerModel.compile(ModelSource.load(run).graph(), policy, new Folding(pe, simd));
         DatasetSplit split = IdxDatasets.loadSplit(data != null ? data : CommonOptions.defaultData());
         IntegerModel.Result r = m.evaluate(split.test(), limit, mode, true, true, batch);
-        IntegerModel.Result exact = mode == AccumulatorMode.EXACT ? r
-                : m.evaluate(split.test(), limit, AccumulatorMode.EXACT, false, false, batch);
+        // The other modes without statistics (the fast paths), so one call compares all three registers.
+        java.util.Map<AccumulatorMode, IntegerModel.Result> byMode = new java.util.EnumMap<>(AccumulatorMode.class);
+        byMode.put(mode, r);
+        for (AccumulatorMode other : AccumulatorMode.values()) {
+            byMode.computeIfAbsent(other, o -> m.evaluate(split.test(), limit, o, false, false, batch));
+        }
+        IntegerModel.Result exact = byMode.get(AccumulatorMode.EXACT);
         printTable(w, m, r);
         w.printf(Locale.ROOT, "%nimages %d, mode %s%n", r.images(), mode);
         w.printf(Locale.ROOT, "integer accuracy %.2f%% (%d/%d)%s%n", r.accuracy() * 100, r.correct(), r.images(),
                 mode == AccumulatorMode.EXACT ? "" : String.format(Locale.ROOT, "; EXACT registers: %.2f%%",
                         exact.accuracy() * 100));
+        w.printf(Locale.ROOT, "accuracy by register mode: EXACT %.2f%%, WRAP %.2f%%, SATURATE %.2f%%%n",
+                byMode.get(AccumulatorMode.EXACT).accuracy() * 100, byMode.get(AccumulatorMode.WRAP).accuracy() * 100,
+                byMode.get(AccumulatorMode.SATURATE).accuracy() * 100);
         w.printf(Locale.ROOT, "float (fake-quantized) accuracy %.2f%%; same class as the float model: %d/%d (%.2f%%)%n",
                 r.floatAccuracy() * 100, r.agreeing(), r.images(), r.agreement() * 100);
         if (channels) {
