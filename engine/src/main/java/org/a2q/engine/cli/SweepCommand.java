@@ -65,6 +65,10 @@ final class SweepCommand implements Callable<Integer> {
             throw new EngineException("sweep needs --from RUN, the float run every point starts from "
                     + "(train one with: a2q train --model " + model + " --out RUN)");
         }
+        if (System.getProperty("java.awt.headless") == null) {
+            // The chart is drawn off-screen; a command line must not need (or open) a display.
+            System.setProperty("java.awt.headless", "true");
+        }
         common.apply();
         PrintWriter w = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();

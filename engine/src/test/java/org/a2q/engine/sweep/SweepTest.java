@@ -29,6 +29,11 @@ import org.a2q.engine.quant.QuantReport;
 import org.a2q.engine.quant.Quantization;
 import org.a2q.engine.train.Cancellation;
 import org.a2q.engine.train.Evaluation;
+import org.a2q.engine.train.LearningRateSchedule;
+import org.a2q.engine.train.Optimizer;
+import org.a2q.engine.train.TrainConfig;
+import org.a2q.engine.train.Trainer;
+import org.a2q.engine.model.ModelTemplates;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,12 +46,16 @@ class SweepTest {
 
     @BeforeAll
     static void trainFloat() {
+        // A float MLP trained briefly in-process (no test-set evaluation: the points evaluate their own).
         floatRun = shared.resolve("float");
-        StringWriter err = new StringWriter();
-        int code = Main.run(new String[] {"train", "--model", "mlp", "--data", TestData.sampleDir().toString(), "--epochs", "1",
-                "--steps-per-epoch", "150", "--out", floatRun.toString()}, new PrintWriter(new StringWriter()), new PrintWriter(err));
-        assertEquals(0, code, err.toString());
+        Graph g = ModelTemplates.create("mlp", 0);
+        TrainConfig tc = new TrainConfig(1, 64, Optimizer.Kind.ADAM, LearningRateSchedule.constant(2e-3), 0.9, 0, 0, FLOAT_STEPS, 0);
+        Trainer t = new Trainer(g, tc);
+        t.fit(TestData.sample().train(), null, Cancellation.none());
+        RunFile.save(floatRun.resolve(RunFile.MODEL_FILE), g, t.optimizer(), 1, t.history(), null);
     }
+
+    static final int FLOAT_STEPS = 80;
 
     static SweepSettings settings(Path out, List<String> methods, List<Integer> ps) {
         return new SweepSettings(out, "mlp", floatRun, TestData.sampleDir(), methods, ps, 4, 4, "ep", 1, 15, 64, 1e-3, 0, 2, 1,
