@@ -58,6 +58,7 @@ public final class Sweep {
 
     public static Outcome run(SweepSettings s, Cancellation cancel, Consumer<String> log) {
         checkFloatRun(s);
+        SweepChart.prepare();
         List<SweepJob> jobs = s.pointJobs();
         List<PointResult> results = Collections.synchronizedList(new ArrayList<>());
         List<SweepJob> todo = new ArrayList<>();

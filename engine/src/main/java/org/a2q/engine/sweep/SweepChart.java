@@ -2,6 +2,11 @@ package org.a2q.engine.sweep;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.image.BufferedImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,7 +14,6 @@ import java.util.Map;
 import org.a2q.engine.io.AtomicFiles;
 import org.a2q.engine.quant.QuantMethod;
 import org.jfree.chart.ChartFactory;
-import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.PlotOrientation;
@@ -58,9 +62,27 @@ public final class SweepChart {
         return chart;
     }
 
+    /**
+     * Loads AWT and fonts now, before training, so that drawing the chart after Ctrl-C (while the
+     * JVM shuts down) does no first-time initialisation that might need the JVM's full services.
+     */
+    public static void prepare() {
+        build(List.of(), "").createBufferedImage(WIDTH / 4, HEIGHT / 4);
+    }
+
     /** Writes the PNG atomically: a reader never sees half an image. */
     public static void writePng(Path file, List<PointResult> results, String title) {
-        JFreeChart chart = build(results, title);
-        AtomicFiles.write(file, out -> ChartUtils.writeChartAsPNG(out, chart, WIDTH, HEIGHT));
+        BufferedImage image = build(results, title).createBufferedImage(WIDTH, HEIGHT);
+        AtomicFiles.write(file, out -> {
+            // A memory-cached stream, not ImageIO's default file cache: that one registers a JVM shutdown
+            // hook per stream and so fails after Ctrl-C, when the chart of the finished points is drawn.
+            ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
+            try (ImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
+                writer.setOutput(ios);
+                writer.write(image);
+            } finally {
+                writer.dispose();
+            }
+        });
     }
 }

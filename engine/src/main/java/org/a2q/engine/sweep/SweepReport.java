@@ -48,8 +48,8 @@ public final class SweepReport {
         b.append("## Configuration\n\n");
         b.append("| setting | value |\n|---|---|\n");
         row(b, "model", s.model());
-        row(b, "float run (--from)", s.from().toString());
-        row(b, "data", s.data().toString());
+        row(b, "float run (--from)", s.from().toAbsolutePath().normalize().toString());
+        row(b, "data", s.data().toAbsolutePath().normalize().toString());
         row(b, "methods", String.join(", ", s.methods()));
         row(b, "accumulator widths P", s.accBits().toString());
         row(b, "weight bits M (hidden layers)", Integer.toString(s.weightBits()));

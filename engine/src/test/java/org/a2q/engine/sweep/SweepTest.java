@@ -1,5 +1,6 @@
 package org.a2q.engine.sweep;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -58,7 +59,7 @@ class SweepTest {
     static final int FLOAT_STEPS = 80;
 
     static SweepSettings settings(Path out, List<String> methods, List<Integer> ps) {
-        return new SweepSettings(out, "mlp", floatRun, TestData.sampleDir(), methods, ps, 4, 4, "ep", 1, 15, 64, 1e-3, 0, 2, 1,
+        return new SweepSettings(out, "mlp", floatRun, TestData.sampleDir(), methods, ps, 4, 4, "ep", 1, 10, 64, 1e-3, 0, 1, 1,
                 "a2q sweep --model mlp (test)");
     }
 
@@ -204,13 +205,26 @@ class SweepTest {
         assertEquals(2, Files.readAllLines(dir.resolve(Sweep.CSV_FILE)).size(), "header + the one finished point");
 
         Map<String, FileTime> before = resultTimes(dir);
-        Sweep.Outcome rest = Sweep.run(s, new Cancellation(), l -> { });
+        // The rest runs two points at once: results must not depend on what trains beside them.
+        SweepSettings parallel = new SweepSettings(s.dir(), s.model(), s.from(), s.data(), s.methods(), s.accBits(),
+                s.weightBits(), s.actBits(), s.init(), s.epochs(), s.stepsPerEpoch(), s.batch(), s.lr(), s.seed(),
+                s.calibrationBatches(), 2, s.commandLine());
+        Sweep.Outcome rest = Sweep.run(parallel, new Cancellation(), l -> { });
         assertEquals(2, rest.computed());
         assertEquals(1, rest.skipped());
         assertTrue(rest.complete());
         Map<String, FileTime> after = resultTimes(dir);
         before.forEach((k, v) -> assertEquals(v, after.get(k), k + " kept"));
         assertEquals(4, Files.readAllLines(dir.resolve(Sweep.CSV_FILE)).size());
+
+        PointResult inParallel = rest.results().get(2);
+        Path job = Sweep.pointDir(dir, inParallel.job()).resolve(PointRunner.JOB_FILE);
+        PointResult alone = PointRunner.run(job, p -> TestData.sample(), new Cancellation());
+        assertEquals(inParallel.accuracy(), alone.accuracy(), 0.0);
+        assertEquals(inParallel.hiddenLayers().size(), alone.hiddenLayers().size());
+        for (int i = 0; i < alone.hiddenLayers().size(); i++) {
+            assertArrayEquals(inParallel.hiddenLayers().get(i).l1(), alone.hiddenLayers().get(i).l1());
+        }
     }
 
     @Test
