@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "sweep", subcommands = SweepCommand.RunPoint.class,
+@Command(name = "sweep", subcommands = SweepCommand.RunPoint.class, mixinStandardHelpOptions = true,
         description = {"Train one quantized point per (method, accumulator width P) from a float run; writes "
                 + "results.csv, chart.png and report.md. Rerunning continues an interrupted sweep."})
 final class SweepCommand implements Callable<Integer> {
@@ -128,7 +128,7 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     /** One point from its job file, for schedulers that spread a sweep over processes or machines. */
-    @Command(name = "run-point", hidden = true,
+    @Command(name = "run-point", hidden = true, mixinStandardHelpOptions = true,
             description = "Run one sweep point from its job.json; writes model.a2q and result.json beside it.")
     static final class RunPoint implements Callable<Integer> {
         @Mixin CommonOptions common;
