@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         description = "Accumulator-aware quantization workbench (A2Q / A2Q+).",
         subcommands = {InfoCommand.class, TrainCommand.class, EvalCommand.class, QuantizeCommand.class, ReportCommand.class,
                 BenchCommand.class,
-                SimulateCommand.class, TraceCommand.class, SweepCommand.class,
+                SimulateCommand.class, TraceCommand.class, SweepCommand.class, ExportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -25,6 +25,11 @@ final class ModelSource {
     }
 
     static RunFile.Run load(Path runOrFile) {
+        if (runOrFile.getFileName() != null && runOrFile.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
+            // A float ONNX model is a run that has not trained yet: no optimizer state, no history.
+            return new RunFile.Run(org.a2q.engine.io.onnx.OnnxImporter.load(runOrFile), 0, 0, null, null, null,
+                    java.util.List.of(), java.util.Map.of());
+        }
         Path file = RunFile.resolve(runOrFile);
         if (!Files.exists(file)) {
             throw new EngineException(runOrFile + ": no such run (expected a run directory with "

@@ -80,6 +80,7 @@ public record GraphSpec(List<Long> inputShape, List<NodeSpec> nodes, String outp
                 case "add" -> new Add();
                 case "identity" -> new Identity();
                 case "dropout" -> new Dropout(d(a, "rate"));
+                case "scaleshift" -> new org.a2q.engine.io.onnx.ScaleShift(i(a, "channels"));
                 case "actquant" -> a.get("scale") != null
                         ? ActivationQuantizer.fixed(name, i(a, "bits"), bool(a, "signed"), d(a, "scale"))
                         : ActivationQuantizer.learned(name, i(a, "bits"), bool(a, "signed"));

@@ -1,0 +1,55 @@
+package org.a2q.engine.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.a2q.engine.EngineException;
+import org.a2q.engine.io.onnx.OnnxExporter;
+import org.a2q.engine.nn.Graph;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "export", description = "Export a run's model to another format (float ONNX for now).")
+final class ExportCommand implements Callable<Integer> {
+    static final List<String> SUPPORTED = List.of("onnx");
+    static final List<String> PLANNED = List.of("qonnx", "qcdq", "int-json");
+
+    @Mixin CommonOptions common;
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "RUN", description = "Run directory, model file (.a2q) or .onnx model.")
+    Path run;
+
+    @Option(names = "--format", defaultValue = "onnx", description = "onnx (float). Planned: qonnx, qcdq, int-json.")
+    String format;
+
+    @Option(names = "--out", required = true, description = "File to write.")
+    Path out;
+
+    @Override
+    public Integer call() {
+        common.apply();
+        String f = format.toLowerCase(Locale.ROOT);
+        if (!SUPPORTED.contains(f)) {
+            String why = PLANNED.contains(f) ? "export format '" + format + "' is not yet supported"
+                    : "unknown export format '" + format + "'";
+            throw new EngineException(why + "; supported: " + String.join(", ", SUPPORTED)
+                    + " (planned: " + String.join(", ", PLANNED) + ")");
+        }
+        if (!Files.exists(run)) {
+            throw new EngineException(run + ": no such run directory or model file");
+        }
+        Graph g = ModelSource.load(run).graph();
+        OnnxExporter.write(g, out);
+        PrintWriter w = spec.commandLine().getOut();
+        w.printf(Locale.ROOT, "wrote %s (float ONNX, opset %d, %,d parameters)%n", out, OnnxExporter.OPSET, g.parameterCount());
+        return 0;
+    }
+}
