@@ -27,7 +27,7 @@ public final class Conv2d extends Layer {
     private WeightTransform weightTransform;
 
     private final NativeOp forwardOp;
-    private final NativeOp weightGradOp;
+    private final NativeOp weightGradOp;  // conv2d_bp: the fallback for strided layers
     private final NativeOp inputGradOp;
     private INDArray input;
     private INDArray effectiveWeight;
@@ -35,6 +35,7 @@ public final class Conv2d extends Layer {
     private INDArray weightGradScratch;
     private INDArray weightGradConv;
     private INDArray inputGradConv;
+    private INDArray inputGradScratch;
 
     public Conv2d(String name, int inChannels, int outChannels, int kernelH, int kernelW,
                   int strideH, int strideW, int padH, int padW, boolean bias, SplittableRandom rng) {
@@ -59,7 +60,7 @@ public final class Conv2d extends Layer {
         long[] args = {kernelH, kernelW, strideH, strideW, padH, padW, 1, 1, 0, 0, 1};
         this.forwardOp = new NativeOp("conv2d", args);
         // dW as a forward convolution (see backward): stride 1, padding p, dilation = stride.
-        this.weightGradOp = null;
+        this.weightGradOp = new NativeOp("conv2d_bp", args);
         // dX as a transposed convolution of dY with W; deconv2d's OIYX-like format 1 is
         // [iC, oC, kH, kW] of the deconvolution, i.e. exactly our [Cout, Cin, kh, kw].
         this.inputGradOp = new NativeOp("deconv2d", kernelH, kernelW, strideH, strideW, padH, padW, 1, 1, 0, 0, 1);
@@ -128,6 +129,13 @@ public final class Conv2d extends Layer {
      */
     @Override
     public void backward(INDArray gradOutput, INDArray[] gradInputs) {
+        if (strideH != 1 || strideW != 1) {
+            // The dW-as-convolution trick needs a dilated convolution, which oneDNN refuses in
+            // float ("could not create a descriptor for a dilated convolution"); strided layers
+            // (ResNet downsampling) take libnd4j's conv2d_bp instead.
+            backwardWithConv2dBp(gradOutput, gradInputs);
+            return;
+        }
         long[] xs = input.shape();
         long[] ys = gradOutput.shape();
         INDArray gradW = weight.grad();
@@ -165,6 +173,27 @@ public final class Conv2d extends Layer {
                         org.nd4j.linalg.indexing.NDArrayIndex.interval(0, dh),
                         org.nd4j.linalg.indexing.NDArrayIndex.interval(0, dw)).assign(inputGradConv);
             }
+        }
+        if (weightTransform != null) {
+            weightTransform.backward(gradW, weight.grad());
+        }
+    }
+
+    private void backwardWithConv2dBp(INDArray gradOutput, INDArray[] gradInputs) {
+        INDArray gradIn = gradInputs[0];
+        if (gradIn == null) {
+            inputGradScratch = Buffers.like(inputGradScratch, input);
+            gradIn = inputGradScratch;
+        }
+        INDArray gradW = weight.grad();
+        if (weightTransform != null) {
+            weightGradScratch = Buffers.like(weightGradScratch, weight.value());
+            gradW = weightGradScratch;
+        }
+        if (bias == null) {
+            weightGradOp.exec(new INDArray[] {input, effectiveWeight, gradOutput}, gradIn, gradW);
+        } else {
+            weightGradOp.exec(new INDArray[] {input, effectiveWeight, bias.value(), gradOutput}, gradIn, gradW, bias.grad());
         }
         if (weightTransform != null) {
             weightTransform.backward(gradW, weight.grad());
