@@ -60,8 +60,9 @@ final class TrainCommand implements Callable<Integer> {
         common.apply();
         PrintWriter w = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        DatasetSplit split = IdxDatasets.loadSplit(data != null ? data : CommonOptions.defaultData());
+        // The model first: a wrong model name should not be reported as missing data.
         Graph graph = from != null ? ModelSource.load(from).graph() : ModelSource.fresh(model, seed);
+        DatasetSplit split = IdxDatasets.loadSplit(data != null ? data : CommonOptions.defaultData());
         QuantConfig qcfg = null;
         if (quant.requested()) {
             boolean already = Quantization.specsOf(graph).values().stream().anyMatch(s -> s.method() != QuantMethod.FP32);
