@@ -122,7 +122,8 @@ final class TrainView extends BorderPane {
         result.managedProperty().bind(result.visibleProperty());
 
         Label model = Ui.wrapping("", "muted");
-        model.textProperty().bind(Bindings.concat("Model: ", session.modelSourceProperty()));
+        model.textProperty().bind(Bindings.concat("Model: ", session.modelSourceProperty(), "\nWeights: ",
+                session.quantSummaryProperty()));
         VBox settings = Ui.card("Settings", model, form);
         VBox actions = Ui.card("Run", start, cancel, bar, progressText, result, save);
         VBox left = new VBox(Ui.GAP, settings, actions);
@@ -165,8 +166,9 @@ final class TrainView extends BorderPane {
         body.setLeft(left);
         body.setCenter(plots);
         BorderPane.setMargin(plots, new javafx.geometry.Insets(0, 0, 0, Ui.GAP));
-        setTop(Ui.header("Train", "Float training of the current model on the current data. The curves update "
-                + "live; Cancel stops after the current batch and keeps the weights trained so far."));
+        setTop(Ui.header("Train", "Trains the current model on the current data: float training, or "
+                + "quantization-aware training once Bit widths has quantized it. The curves update live; Cancel "
+                + "stops after the current batch and keeps the weights trained so far."));
         setCenter(body);
     }
 
