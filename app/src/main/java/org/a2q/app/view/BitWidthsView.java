@@ -45,10 +45,13 @@ final class BitWidthsView extends BorderPane {
         form.setHgap(8);
         form.setVgap(8);
         form.addRow(0, new Label("Method"), method);
-        form.addRow(1, new Label("Weights M (bits)"), m);
-        form.addRow(2, new Label("Activations N (bits)"), n);
-        form.addRow(3, new Label("Accumulator P (bits)"), p);
+        form.addRow(1, new Label("Weights M"), m);
+        form.addRow(2, new Label("Inputs N"), n);
+        form.addRow(3, new Label("Accumulator P"), p);
         form.addRow(4, new Label("Init"), init);
+        javafx.scene.layout.ColumnConstraints labels = new javafx.scene.layout.ColumnConstraints();
+        labels.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+        form.getColumnConstraints().add(labels);
         for (javafx.scene.Node c : form.getChildren()) {
             if (c instanceof javafx.scene.control.Control ctl && !(c instanceof Label)) {
                 ctl.setMaxWidth(Double.MAX_VALUE);

@@ -68,6 +68,7 @@ final class BudgetsView extends BorderPane {
         renderer.setDrawBarOutline(false);
         renderer.setMaximumBarWidth(0.05);
         CategoryAxis x = new CategoryAxis("output channel (darker: g clamped at the budget)");
+        x.setUpperMargin(0.14); // room for the budget lines' labels, clear of the bars
         NumberAxis y = new NumberAxis("integer l1 norm");
         CategoryPlot plot = new CategoryPlot(dataset, x, y, renderer);
         plot.setOrientation(PlotOrientation.VERTICAL);
@@ -87,10 +88,12 @@ final class BudgetsView extends BorderPane {
         TableView<LayerReport> table = LayerReportTable.create("budgetTable", vm.layers(), true);
         VBox top = new VBox(8, Ui.row(new Label("Layer"), layer), summary, viewer);
         VBox.setVgrow(viewer, Priority.ALWAYS);
-        SplitPane split = new SplitPane(Ui.card(null, top), Ui.card("All layers", table));
+        VBox chartCard = Ui.card(null, top);
+        VBox.setVgrow(top, Priority.ALWAYS);
+        SplitPane split = new SplitPane(chartCard, Ui.card("All layers", table));
         VBox.setVgrow(table, Priority.ALWAYS);
         split.setOrientation(javafx.geometry.Orientation.VERTICAL);
-        split.setDividerPositions(0.66);
+        split.setDividerPositions(0.64);
         setTop(Ui.header("Budgets", "Where each output channel stands against its accumulator budget: bars are the "
                 + "integer weights' l1 norm, lines the floors of T_A2Q and T₊. Updates while Train runs."));
         setCenter(split);
@@ -134,7 +137,7 @@ final class BudgetsView extends BorderPane {
         plot.addRangeMarker(marker(fp, "⌊T₊⌋ = " + fp, Charts.GREEN), Layer.FOREGROUND);
         NumberAxis y = (NumberAxis) plot.getRangeAxis();
         if (l.method().constrained()) {
-            y.setRange(0, 1.12 * Math.max(Math.max(max, fa), fp));
+            y.setRange(0, 1.2 * Math.max(Math.max(max, fa), fp));
         } else {
             y.setAutoRange(true); // unconstrained edge layers: budgets at P = 32 would flatten the bars
         }
@@ -147,8 +150,11 @@ final class BudgetsView extends BorderPane {
         ValueMarker m = new ValueMarker(value, color, new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER,
                 1f, new float[] {6f, 4f}, 0f));
         m.setLabel(label);
+        // Label above the line in the empty strip right of the last bar (see the axis' upper margin).
         m.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
         m.setLabelTextAnchor(TextAnchor.BOTTOM_RIGHT);
+        m.setLabelOffset(new org.jfree.chart.ui.RectangleInsets(2, 4, 2, 4));
+        m.setLabelBackgroundColor(new Color(0, 0, 0, 0));
         return m;
     }
 

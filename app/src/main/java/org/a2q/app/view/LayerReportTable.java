@@ -20,26 +20,38 @@ final class LayerReportTable {
     static TableView<LayerReport> create(String id, ObservableList<LayerReport> items, boolean training) {
         TableView<LayerReport> t = new TableView<>(items);
         t.setId(id);
-        t.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
+        // Many columns: scroll sideways rather than squeeze every header into "…".
+        t.setColumnResizePolicy(TableView.UNCONSTRAINED_RESIZE_POLICY);
         t.setPlaceholder(Ui.wrapping("No quantized layers to show.", "muted"));
-        t.getColumns().add(col("Layer", LayerReport::name, "Conv/linear layer in graph order."));
+        TableColumn<LayerReport, String> name = col("Layer", LayerReport::name, "Conv/linear layer in graph order.");
+        name.setPrefWidth(90);
+        t.getColumns().add(name);
         t.getColumns().add(col("Method", l -> l.method().label(), "First and last layers stay 8-bit qat without a budget."));
         t.getColumns().add(col("K", l -> String.format(Locale.ROOT, "%,d", l.dotProductLength()),
                 "Dot-product length: inputs summed per output."));
-        t.getColumns().add(col("Input", l -> l.inputBits() + "-bit " + (l.inputSigned() ? "signed" : "unsigned"),
-                "Format N of the layer's input, from the activation quantizer in front of it."));
+        TableColumn<LayerReport, String> input = col("Input", l -> l.inputBits() + "-bit "
+                + (l.inputSigned() ? "signed" : "unsigned"), "Format N of the layer's input, from the activation "
+                + "quantizer in front of it.");
+        input.setPrefWidth(120);
+        t.getColumns().add(input);
         t.getColumns().add(col("M", l -> Integer.toString(l.weightBits()), "Weight bits."));
         t.getColumns().add(col("P", l -> l.method().constrained() ? Integer.toString(l.accBits()) : "—",
                 "Target accumulator width (only budgeted layers have one)."));
-        t.getColumns().add(col("T_A2Q", l -> AccumulatorBounds.format(l.tA2q()) + "  (⌊⌋ "
-                + BudgetsViewModel.floorA2q(l) + ")", "A2Q's l1 budget at this P and N."));
-        t.getColumns().add(col("T₊", l -> AccumulatorBounds.format(l.tPlus()) + "  (⌊⌋ "
-                + BudgetsViewModel.floorPlus(l) + ")", "A2Q+'s l1 budget (zero-centred weights)."));
+        // Unconstrained layers have no budget: their T at P = 32 would be a meaningless huge number.
+        t.getColumns().add(col("T_A2Q", l -> l.method().constrained() ? AccumulatorBounds.format(l.tA2q()) : "—",
+                "A2Q's l1 budget at this P and N."));
+        t.getColumns().add(col("⌊T_A2Q⌋", l -> l.method().constrained() ? Long.toString(BudgetsViewModel.floorA2q(l))
+                : "—", "Largest integer ‖q‖₁ A2Q allows."));
+        t.getColumns().add(col("T₊", l -> l.method().constrained() ? AccumulatorBounds.format(l.tPlus()) : "—",
+                "A2Q+'s l1 budget (zero-centred weights)."));
+        t.getColumns().add(col("⌊T₊⌋", l -> l.method().constrained() ? Long.toString(BudgetsViewModel.floorPlus(l))
+                : "—", "Largest integer ‖q‖₁ A2Q+ allows."));
         t.getColumns().add(col(training ? "Clamped" : "Clipped now", l -> l.method().constrained()
                 ? l.clampedChannels() + " / " + l.channels().size() : "—",
                 "Channels whose norm parameter g is held at the budget by the constraint."));
         if (training) {
-            t.getColumns().add(col("Mean util.", l -> String.format(Locale.ROOT, "%.1f %%", 100 * l.meanUtilisation()),
+            t.getColumns().add(col("Mean util.", l -> !l.method().constrained() ? "—"
+                    : String.format(Locale.ROOT, "%.1f %%", 100 * l.meanUtilisation()),
                     "Mean over channels of ‖q‖₁ / ⌊T⌋."));
             t.getColumns().add(col("Sparsity", l -> String.format(Locale.ROOT, "%.1f %%", 100 * l.sparsity()),
                     "Share of integer weights that are zero."));
@@ -51,8 +63,10 @@ final class LayerReportTable {
                 "Smallest P from max(Pos, Neg) (A2Q+ rule, safe for any weights)."));
         t.getColumns().add(col("P_exact", l -> Integer.toString(l.widths().exact()),
                 "Smallest P holding the exact worst-case range of the current integer weights."));
-        t.getColumns().add(col("Note", l -> l.zeroBudget() ? "⌊T⌋ = 0: all weights forced to zero"
-                : l.method().constrained() && !l.overflowSafe() ? "exceeds P" : "", "Warnings."));
+        TableColumn<LayerReport, String> note = col("Note", l -> l.zeroBudget() ? "⌊T⌋ = 0: all weights forced to zero"
+                : l.method().constrained() && !l.overflowSafe() ? "exceeds P" : "", "Warnings.");
+        note.setPrefWidth(230);
+        t.getColumns().add(note);
         return t;
     }
 
@@ -62,8 +76,14 @@ final class LayerReportTable {
         c.setSortable(false);
         javafx.scene.control.Label header = new javafx.scene.control.Label(title);
         Ui.tip(header, tip);
+        header.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
         c.setText("");
         c.setGraphic(header);
+        // Wide enough for the header and short values; the layer column for names like "features.3".
+        c.setPrefWidth(Math.max(64, 9 * title.length() + 24));
+        if (title.startsWith("T")) {
+            c.setPrefWidth(96); // "16,843,008.9961" fits; budgets are shown to 4 decimals
+        }
         return c;
     }
 }

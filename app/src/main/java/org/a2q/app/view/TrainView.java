@@ -35,10 +35,13 @@ final class TrainView extends BorderPane {
         epochs.setId("epochs");
         epochs.setEditable(true);
         epochs.getValueFactory().valueProperty().addListener((o, a, b) -> vm.epochsProperty().set(b));
+        // Two-way: settings changed from code (restored settings, the screenshot tour) must show here too.
+        vm.epochsProperty().addListener((o, a, b) -> epochs.getValueFactory().setValue(b.intValue()));
         Spinner<Integer> batch = new Spinner<>(1, 4096, vm.batchSizeProperty().get(), 16);
         batch.setId("batchSize");
         batch.setEditable(true);
         batch.getValueFactory().valueProperty().addListener((o, a, b) -> vm.batchSizeProperty().set(b));
+        vm.batchSizeProperty().addListener((o, a, b) -> batch.getValueFactory().setValue(b.intValue()));
         TextField lr = new TextField();
         lr.setId("learningRate");
         lr.textProperty().bindBidirectional(vm.learningRateProperty());
@@ -66,6 +69,7 @@ final class TrainView extends BorderPane {
         quickBatches.setEditable(true);
         quickBatches.setPrefWidth(100);
         quickBatches.getValueFactory().valueProperty().addListener((o, a, b) -> vm.quickBatchesProperty().set(b));
+        vm.quickBatchesProperty().addListener((o, a, b) -> quickBatches.getValueFactory().setValue(b.intValue()));
         quickBatches.disableProperty().bind(quick.selectedProperty().not());
 
         GridPane form = new GridPane();
