@@ -81,6 +81,14 @@ final class ScreenshotTour {
         waitFor(() -> !wb.runner().isBusy() && !wb.train().runningProperty().get());
         view(NavItem.BUDGETS, "budgets");
         view(NavItem.ERROR, "error");
+        // Below the layer's 12-bit target, so the picture shows where a wrapping register goes wrong.
+        then(() -> {
+            wb.window().select(NavItem.MAC_ARRAY);
+            wb.mac().simdProperty().set(5);
+            wb.mac().accBitsProperty().set(10);
+            wb.mac().run();
+        });
+        waitFor(() -> !wb.runner().isBusy() && wb.mac().traceProperty().get() != null);
         view(NavItem.MAC_ARRAY, "mac-array");
         view(NavItem.TRADE_OFFS, "trade-offs");
         then(() -> wb.theme().darkProperty().set(true));

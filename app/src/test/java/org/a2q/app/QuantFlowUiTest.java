@@ -150,6 +150,37 @@ class QuantFlowUiTest {
 
     @Test
     @Order(4)
+    void macArrayTracesTheAdversarialInputAndOverflowsOnlyBelowTheTarget() throws Exception {
+        clickNav("MAC array");
+        String layer = wb.budgets().selectedLayerProperty().get();
+        LayerReport engine = wb.session().reportsProperty().get().stream().filter(l -> l.name().equals(layer))
+                .findFirst().orElseThrow();
+        FxToolkit.setupFixture(() -> {
+            wb.mac().layerProperty().set(layer);
+            wb.mac().channelProperty().set(0);
+            wb.mac().peProperty().set(1);
+            wb.mac().simdProperty().set(1);
+            wb.mac().accBitsProperty().set(12);
+            wb.mac().modeProperty().set(org.a2q.engine.hw.AccumulatorMode.WRAP);
+        });
+        robot.clickOn("#macRun");
+        waitUntil(30, () -> !wb.runner().isBusy() && wb.mac().traceProperty().get() != null);
+        var safe = wb.mac().traceProperty().get();
+        assertEquals(engine.dotProductLength(), safe.steps().size(), "SIMD 1: one step per weight");
+        assertFalse(safe.overflowed(), "A2Q+ at its target P cannot overflow, even for the worst input");
+        assertEquals(safe.exactResult(), safe.result());
+        // The worst input for this channel reaches x_max·Pos: exactly what the report's Pos promises.
+        assertEquals(((1L << engine.inputBits()) - 1) * engine.channels().get(0).pos(), safe.exactResult());
+
+        FxToolkit.setupFixture(() -> wb.mac().accBitsProperty().set(6));
+        robot.clickOn("#macRun");
+        waitUntil(30, () -> !wb.runner().isBusy() && wb.mac().traceProperty().get() != safe);
+        assertTrue(wb.mac().traceProperty().get().overflowed() || engine.channels().get(0).pos() == 0,
+                "6 bits are far below what channel 0 needs");
+    }
+
+    @Test
+    @Order(5)
     void savedQuantizedRunOpensQuantized(@TempDir Path dir) throws Exception {
         List<LayerReport> before = wb.session().reportsProperty().get();
         FxToolkit.setupFixture(() -> wb.session().saveRun(dir.resolve("w4a4")));

@@ -29,6 +29,7 @@ import javafx.stage.Window;
 import org.a2q.app.vm.BitWidthsViewModel;
 import org.a2q.app.vm.BoundExplorerViewModel;
 import org.a2q.app.vm.BudgetsViewModel;
+import org.a2q.app.vm.MacArrayViewModel;
 import org.a2q.app.vm.DataViewModel;
 import org.a2q.app.vm.ModelViewModel;
 import org.a2q.app.vm.SessionViewModel;
@@ -52,6 +53,7 @@ public final class MainWindow extends BorderPane {
     private final BoundExplorerViewModel learnVm;
     private final BitWidthsViewModel bitsVm;
     private final BudgetsViewModel budgetsVm;
+    private final MacArrayViewModel macVm;
     private final ThemeManager theme;
     private final Settings settings;
     private final ListView<NavItem> nav = new ListView<>();
@@ -61,7 +63,8 @@ public final class MainWindow extends BorderPane {
 
     public MainWindow(SessionViewModel session, ModelViewModel modelVm, DataViewModel dataVm, TrainViewModel trainVm,
                       BoundExplorerViewModel learnVm, BitWidthsViewModel bitsVm, BudgetsViewModel budgetsVm,
-                      ThemeManager theme, Settings settings) {
+                      MacArrayViewModel macVm, ThemeManager theme, Settings settings) {
+        this.macVm = macVm;
         this.bitsVm = bitsVm;
         this.budgetsVm = budgetsVm;
         this.session = session;
@@ -111,6 +114,7 @@ public final class MainWindow extends BorderPane {
             case LEARN -> new LearnView(learnVm);
             case BIT_WIDTHS -> new BitWidthsView(bitsVm, session);
             case BUDGETS -> new BudgetsView(budgetsVm, theme);
+            case MAC_ARRAY -> new MacArrayView(macVm, session);
             default -> new PendingView(item, () -> select(NavItem.LEARN));
         };
     }

@@ -12,7 +12,7 @@ public enum NavItem {
     TRAIN("Train", Material2MZ.SHOW_CHART, false),
     BUDGETS("Budgets", Material2AL.BAR_CHART, false),
     ERROR("Error", Material2AL.INSIGHTS, true),
-    MAC_ARRAY("MAC array", Material2AL.DEVELOPER_BOARD, true),
+    MAC_ARRAY("MAC array", Material2AL.DEVELOPER_BOARD, false),
     TRADE_OFFS("Trade-offs", Material2AL.COMPARE_ARROWS, true),
     LEARN("Learn", Material2MZ.SCHOOL, false);
 
