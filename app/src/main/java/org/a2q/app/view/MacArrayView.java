@@ -65,6 +65,9 @@ final class MacArrayView extends BorderPane {
         form.addRow(3, new Label("SIMD"), simd);
         form.addRow(4, new Label("Accumulator P"), p);
         form.addRow(5, new Label("On overflow"), mode);
+        javafx.scene.layout.ColumnConstraints labels = new javafx.scene.layout.ColumnConstraints();
+        labels.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE); // "Accumulator P" was cut to "Accumulat…"
+        form.getColumnConstraints().add(labels);
         VBox left = new VBox(Ui.GAP, Ui.card("Settings", form, run));
         left.setPrefWidth(290);
         left.setMinWidth(260);
@@ -75,22 +78,22 @@ final class MacArrayView extends BorderPane {
         TableView<TraceStep> table = new TableView<>();
         table.setId("macTrace");
         table.setPlaceholder(Ui.wrapping("Quantize the model in Bit widths, then trace a channel.", "muted"));
-        table.getColumns().add(col("Step", s -> Integer.toString(s.step()), 50));
-        table.getColumns().add(col("Cycle", s -> Long.toString(s.cycle()), 60));
+        table.getColumns().add(col("Step", s -> Integer.toString(s.step()), 46));
+        table.getColumns().add(col("Cycle", s -> Long.toString(s.cycle()), 52));
         table.getColumns().add(col("Lanes: q·x", s -> {
             StringBuilder b = new StringBuilder();
             for (LaneOp l : s.lanes()) {
                 b.append(b.length() == 0 ? "" : "  ").append(l.weight()).append("·").append(l.input());
             }
             return b.toString();
-        }, 220));
+        }, 190));
         table.getColumns().add(col("Σ lanes", s -> String.format(Locale.ROOT, "%,d", s.laneSum()), 70));
-        table.getColumns().add(col("Exact sum", s -> String.format(Locale.ROOT, "%,d", s.exactPartialSum()), 80));
-        table.getColumns().add(col("Register", s -> String.format(Locale.ROOT, "%,d", s.register()), 80));
-        TableColumn<TraceStep, String> bits = col("P-bit register", TraceStep::registerBits, 150);
+        table.getColumns().add(col("Exact Σ", s -> String.format(Locale.ROOT, "%,d", s.exactPartialSum()), 70));
+        table.getColumns().add(col("Register", s -> String.format(Locale.ROOT, "%,d", s.register()), 72));
+        TableColumn<TraceStep, String> bits = col("P-bit register", TraceStep::registerBits, 140);
         bits.setStyle("-fx-font-family: monospace;");
         table.getColumns().add(bits);
-        table.getColumns().add(col("Bits used", s -> Integer.toString(s.bitsInUse()), 70));
+        table.getColumns().add(col("Bits", s -> Integer.toString(s.bitsInUse()), 46));
         table.getColumns().add(col("Overflow", s -> s.overflow() ? "OVERFLOW" : "", 80));
         table.setRowFactory(t -> new TableRow<>() {
             @Override
