@@ -77,9 +77,11 @@ final class MacArrayView extends BorderPane {
         summary.textProperty().bind(vm.summaryProperty());
         TableView<TraceStep> table = new TableView<>();
         table.setId("macTrace");
+        // Nine columns share the card's width, so Overflow stays on screen without scrolling.
+        table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         table.setPlaceholder(Ui.wrapping("Quantize the model in Bit widths, then trace a channel.", "muted"));
-        table.getColumns().add(col("Step", s -> Integer.toString(s.step()), 46));
-        table.getColumns().add(col("Cycle", s -> Long.toString(s.cycle()), 52));
+        table.getColumns().add(col("Step", s -> Integer.toString(s.step()), 54));
+        table.getColumns().add(col("Cycle", s -> Long.toString(s.cycle()), 60));
         table.getColumns().add(col("Lanes: q·x", s -> {
             StringBuilder b = new StringBuilder();
             for (LaneOp l : s.lanes()) {
@@ -94,7 +96,7 @@ final class MacArrayView extends BorderPane {
         bits.setStyle("-fx-font-family: monospace;");
         table.getColumns().add(bits);
         table.getColumns().add(col("Bits", s -> Integer.toString(s.bitsInUse()), 46));
-        table.getColumns().add(col("Overflow", s -> s.overflow() ? "OVERFLOW" : "", 80));
+        table.getColumns().add(col("Overflow", s -> s.overflow() ? "overflow" : "", 80));
         table.setRowFactory(t -> new TableRow<>() {
             @Override
             protected void updateItem(TraceStep s, boolean empty) {
