@@ -17,6 +17,7 @@ import javafx.stage.Window;
 import javafx.util.Duration;
 import javax.imageio.ImageIO;
 import org.a2q.app.view.NavItem;
+import org.a2q.engine.quant.QuantMethod;
 
 /**
  * Walks through the workbench like a user and writes a PNG of each view: waits for the sample
@@ -59,9 +60,35 @@ final class ScreenshotTour {
         waitFor(() -> !wb.runner().isBusy() && !wb.train().runningProperty().get());
         view(NavItem.TRAIN, "train");
         view(NavItem.LEARN, "learn");
+        // The paper's W4A4 setting with a 12-bit accumulator: previewed, applied, then a short QAT run.
+        then(() -> {
+            wb.bits().methodProperty().set(QuantMethod.A2Q_PLUS);
+            wb.bits().weightBitsProperty().set(4);
+            wb.bits().actBitsProperty().set(4);
+            wb.bits().accBitsProperty().set(12);
+            wb.window().select(NavItem.BIT_WIDTHS);
+        });
+        waitFor(() -> !wb.runner().isBusy() && wb.bits().previewTextProperty().get().startsWith("Preview"));
         view(NavItem.BIT_WIDTHS, "bit-widths");
+        then(() -> wb.bits().apply());
+        waitFor(() -> !wb.runner().isBusy() && wb.session().quantized());
+        then(() -> {
+            wb.train().epochsProperty().set(1);
+            wb.train().quickBatchesProperty().set(60);
+            wb.window().select(NavItem.TRAIN);
+            wb.train().start();
+        });
+        waitFor(() -> !wb.runner().isBusy() && !wb.train().runningProperty().get());
         view(NavItem.BUDGETS, "budgets");
         view(NavItem.ERROR, "error");
+        // Below the layer's 12-bit target, so the picture shows where a wrapping register goes wrong.
+        then(() -> {
+            wb.window().select(NavItem.MAC_ARRAY);
+            wb.mac().simdProperty().set(5);
+            wb.mac().accBitsProperty().set(10);
+            wb.mac().run();
+        });
+        waitFor(() -> !wb.runner().isBusy() && wb.mac().traceProperty().get() != null);
         view(NavItem.MAC_ARRAY, "mac-array");
         view(NavItem.TRADE_OFFS, "trade-offs");
         then(() -> wb.theme().darkProperty().set(true));

@@ -12,7 +12,10 @@ import org.a2q.app.view.ErrorDialogs;
 import org.a2q.app.view.MainWindow;
 import org.a2q.app.view.NavItem;
 import org.a2q.app.view.ThemeManager;
+import org.a2q.app.vm.BitWidthsViewModel;
 import org.a2q.app.vm.BoundExplorerViewModel;
+import org.a2q.app.vm.BudgetsViewModel;
+import org.a2q.app.vm.MacArrayViewModel;
 import org.a2q.app.vm.DataViewModel;
 import org.a2q.app.vm.ModelViewModel;
 import org.a2q.app.vm.SessionViewModel;
@@ -39,6 +42,9 @@ public final class Workbench {
     private final DataViewModel data;
     private final TrainViewModel train;
     private final BoundExplorerViewModel learn;
+    private final BitWidthsViewModel bits;
+    private final BudgetsViewModel budgets;
+    private final MacArrayViewModel mac;
     private final ThemeManager theme;
     private final MainWindow window;
 
@@ -52,9 +58,12 @@ public final class Workbench {
         data = new DataViewModel(session);
         train = new TrainViewModel(session, Platform::runLater);
         learn = new BoundExplorerViewModel();
+        bits = new BitWidthsViewModel(session);
+        budgets = new BudgetsViewModel(session);
+        mac = new MacArrayViewModel(session);
         theme = new ThemeManager(settings.getBoolean("theme.dark", false), settings.getDouble("theme.fontScale", 1.0));
         restoreAndRemember();
-        window = new MainWindow(session, model, data, train, learn, theme, settings);
+        window = new MainWindow(session, model, data, train, learn, bits, budgets, mac, theme, settings);
     }
 
     /** Opens the workbench in the given stage and starts loading the bundled sample. */
@@ -91,6 +100,9 @@ public final class Workbench {
     public DataViewModel data() { return data; }
     public TrainViewModel train() { return train; }
     public BoundExplorerViewModel learn() { return learn; }
+    public BitWidthsViewModel bits() { return bits; }
+    public BudgetsViewModel budgets() { return budgets; }
+    public MacArrayViewModel mac() { return mac; }
     public ThemeManager theme() { return theme; }
     public ErrorDialogs errors() { return errors; }
 

@@ -34,6 +34,7 @@ public final class Charts {
     static final Color ORANGE = new Color(0xe3, 0x6c, 0x09);
     static final Color GREEN = new Color(0x2c, 0xa0, 0x2c);
     static final Color PURPLE = new Color(0x94, 0x67, 0xbd);
+    static final Color RED = new Color(0xd6, 0x27, 0x28);
 
     private Charts() { }
 
@@ -85,14 +86,29 @@ public final class Charts {
             chart.getLegend().setItemPaint(fg);
             chart.getLegend().setItemFont(tickFont);
         }
-        XYPlot plot = chart.getXYPlot();
-        plot.setBackgroundPaint(bg);
-        plot.setOutlineVisible(false);
-        plot.setDomainGridlinePaint(grid);
-        plot.setRangeGridlinePaint(grid);
-        plot.setDomainGridlineStroke(new BasicStroke(0.8f));
-        plot.setRangeGridlineStroke(new BasicStroke(0.8f));
-        for (NumberAxis a : List.of((NumberAxis) plot.getDomainAxis(), (NumberAxis) plot.getRangeAxis())) {
+        List<org.jfree.chart.axis.Axis> axes;
+        if (chart.getPlot() instanceof org.jfree.chart.plot.CategoryPlot cp) {
+            cp.setBackgroundPaint(bg);
+            cp.setOutlineVisible(false);
+            cp.setRangeGridlinePaint(grid);
+            cp.setRangeGridlineStroke(new BasicStroke(0.8f));
+            for (Object m : cp.getRangeMarkers(org.jfree.chart.ui.Layer.FOREGROUND) == null ? List.of()
+                    : cp.getRangeMarkers(org.jfree.chart.ui.Layer.FOREGROUND)) {
+                ((org.jfree.chart.plot.Marker) m).setLabelPaint(fg);
+                ((org.jfree.chart.plot.Marker) m).setLabelFont(tickFont);
+            }
+            axes = List.of(cp.getDomainAxis(), cp.getRangeAxis());
+        } else {
+            XYPlot plot = chart.getXYPlot();
+            plot.setBackgroundPaint(bg);
+            plot.setOutlineVisible(false);
+            plot.setDomainGridlinePaint(grid);
+            plot.setRangeGridlinePaint(grid);
+            plot.setDomainGridlineStroke(new BasicStroke(0.8f));
+            plot.setRangeGridlineStroke(new BasicStroke(0.8f));
+            axes = List.of(plot.getDomainAxis(), plot.getRangeAxis());
+        }
+        for (org.jfree.chart.axis.Axis a : axes) {
             a.setLabelPaint(fg);
             a.setTickLabelPaint(fg);
             a.setAxisLinePaint(grid);

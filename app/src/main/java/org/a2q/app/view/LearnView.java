@@ -37,7 +37,7 @@ final class LearnView extends BorderPane {
 
         Slider n = slider("sliderN", vm.inputBitsProperty(), BoundExplorerViewModel.MIN_BITS,
                 BoundExplorerViewModel.MAX_INPUT_BITS);
-        Slider m = slider("sliderM", vm.weightBitsProperty(), BoundExplorerViewModel.MIN_BITS,
+        Slider m = slider("sliderM", vm.weightBitsProperty(), BoundExplorerViewModel.MIN_WEIGHT_BITS,
                 BoundExplorerViewModel.MAX_WEIGHT_BITS);
         Slider p = slider("sliderP", vm.accBitsProperty(), BoundExplorerViewModel.MIN_ACC_BITS,
                 BoundExplorerViewModel.MAX_ACC_BITS);

@@ -26,7 +26,10 @@ import javafx.scene.layout.VBox;
 import javafx.stage.DirectoryChooser;
 import javafx.stage.FileChooser;
 import javafx.stage.Window;
+import org.a2q.app.vm.BitWidthsViewModel;
 import org.a2q.app.vm.BoundExplorerViewModel;
+import org.a2q.app.vm.BudgetsViewModel;
+import org.a2q.app.vm.MacArrayViewModel;
 import org.a2q.app.vm.DataViewModel;
 import org.a2q.app.vm.ModelViewModel;
 import org.a2q.app.vm.SessionViewModel;
@@ -48,6 +51,9 @@ public final class MainWindow extends BorderPane {
     private final DataViewModel dataVm;
     private final TrainViewModel trainVm;
     private final BoundExplorerViewModel learnVm;
+    private final BitWidthsViewModel bitsVm;
+    private final BudgetsViewModel budgetsVm;
+    private final MacArrayViewModel macVm;
     private final ThemeManager theme;
     private final Settings settings;
     private final ListView<NavItem> nav = new ListView<>();
@@ -56,7 +62,11 @@ public final class MainWindow extends BorderPane {
     private TrainView trainView;
 
     public MainWindow(SessionViewModel session, ModelViewModel modelVm, DataViewModel dataVm, TrainViewModel trainVm,
-                      BoundExplorerViewModel learnVm, ThemeManager theme, Settings settings) {
+                      BoundExplorerViewModel learnVm, BitWidthsViewModel bitsVm, BudgetsViewModel budgetsVm,
+                      MacArrayViewModel macVm, ThemeManager theme, Settings settings) {
+        this.macVm = macVm;
+        this.bitsVm = bitsVm;
+        this.budgetsVm = budgetsVm;
         this.session = session;
         this.modelVm = modelVm;
         this.dataVm = dataVm;
@@ -102,6 +112,9 @@ public final class MainWindow extends BorderPane {
             case DATA -> new DataView(dataVm, session, this::openDataFolder);
             case TRAIN -> trainView = new TrainView(trainVm, session, theme, this::saveRun);
             case LEARN -> new LearnView(learnVm);
+            case BIT_WIDTHS -> new BitWidthsView(bitsVm, session);
+            case BUDGETS -> new BudgetsView(budgetsVm, theme);
+            case MAC_ARRAY -> new MacArrayView(macVm, session);
             default -> new PendingView(item, () -> select(NavItem.LEARN));
         };
     }

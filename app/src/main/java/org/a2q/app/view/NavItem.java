@@ -8,11 +8,11 @@ import org.kordamp.ikonli.material2.Material2MZ;
 public enum NavItem {
     MODEL("Model", Material2AL.ACCOUNT_TREE, false),
     DATA("Data", Material2AL.IMAGE, false),
-    BIT_WIDTHS("Bit widths", Material2MZ.TUNE, true),
+    BIT_WIDTHS("Bit widths", Material2MZ.TUNE, false),
     TRAIN("Train", Material2MZ.SHOW_CHART, false),
-    BUDGETS("Budgets", Material2AL.BAR_CHART, true),
+    BUDGETS("Budgets", Material2AL.BAR_CHART, false),
     ERROR("Error", Material2AL.INSIGHTS, true),
-    MAC_ARRAY("MAC array", Material2AL.DEVELOPER_BOARD, true),
+    MAC_ARRAY("MAC array", Material2AL.DEVELOPER_BOARD, false),
     TRADE_OFFS("Trade-offs", Material2AL.COMPARE_ARROWS, true),
     LEARN("Learn", Material2MZ.SCHOOL, false);
 

@@ -35,10 +35,13 @@ final class TrainView extends BorderPane {
         epochs.setId("epochs");
         epochs.setEditable(true);
         epochs.getValueFactory().valueProperty().addListener((o, a, b) -> vm.epochsProperty().set(b));
+        // Two-way: settings changed from code (restored settings, the screenshot tour) must show here too.
+        vm.epochsProperty().addListener((o, a, b) -> epochs.getValueFactory().setValue(b.intValue()));
         Spinner<Integer> batch = new Spinner<>(1, 4096, vm.batchSizeProperty().get(), 16);
         batch.setId("batchSize");
         batch.setEditable(true);
         batch.getValueFactory().valueProperty().addListener((o, a, b) -> vm.batchSizeProperty().set(b));
+        vm.batchSizeProperty().addListener((o, a, b) -> batch.getValueFactory().setValue(b.intValue()));
         TextField lr = new TextField();
         lr.setId("learningRate");
         lr.textProperty().bindBidirectional(vm.learningRateProperty());
@@ -66,6 +69,7 @@ final class TrainView extends BorderPane {
         quickBatches.setEditable(true);
         quickBatches.setPrefWidth(100);
         quickBatches.getValueFactory().valueProperty().addListener((o, a, b) -> vm.quickBatchesProperty().set(b));
+        vm.quickBatchesProperty().addListener((o, a, b) -> quickBatches.getValueFactory().setValue(b.intValue()));
         quickBatches.disableProperty().bind(quick.selectedProperty().not());
 
         GridPane form = new GridPane();
@@ -122,7 +126,8 @@ final class TrainView extends BorderPane {
         result.managedProperty().bind(result.visibleProperty());
 
         Label model = Ui.wrapping("", "muted");
-        model.textProperty().bind(Bindings.concat("Model: ", session.modelSourceProperty()));
+        model.textProperty().bind(Bindings.concat("Model: ", session.modelSourceProperty(), "\nWeights: ",
+                session.quantSummaryProperty()));
         VBox settings = Ui.card("Settings", model, form);
         VBox actions = Ui.card("Run", start, cancel, bar, progressText, result, save);
         VBox left = new VBox(Ui.GAP, settings, actions);
@@ -165,8 +170,9 @@ final class TrainView extends BorderPane {
         body.setLeft(left);
         body.setCenter(plots);
         BorderPane.setMargin(plots, new javafx.geometry.Insets(0, 0, 0, Ui.GAP));
-        setTop(Ui.header("Train", "Float training of the current model on the current data. The curves update "
-                + "live; Cancel stops after the current batch and keeps the weights trained so far."));
+        setTop(Ui.header("Train", "Trains the current model on the current data: float training, or "
+                + "quantization-aware training once Bit widths has quantized it. The curves update live; Cancel "
+                + "stops after the current batch and keeps the weights trained so far."));
         setCenter(body);
     }
 

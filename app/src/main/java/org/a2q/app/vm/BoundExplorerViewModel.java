@@ -24,10 +24,12 @@ import org.a2q.app.vm.AccumulatorBounds.WorstCase;
  * view only binds labels to the read-only properties below.
  */
 public final class BoundExplorerViewModel {
-    public static final int MIN_BITS = 1;
-    public static final int MAX_INPUT_BITS = 16;
-    public static final int MAX_WEIGHT_BITS = 16;
-    public static final int MIN_ACC_BITS = 2;
+    public static final int MIN_BITS = org.a2q.engine.quant.AccumulatorBound.MIN_INPUT_BITS;
+    public static final int MAX_INPUT_BITS = org.a2q.engine.quant.AccumulatorBound.MAX_INPUT_BITS;
+    /** The engine's limits: one weight bit would leave only the zero weight in the narrow range. */
+    public static final int MIN_WEIGHT_BITS = org.a2q.engine.quant.AccumulatorBound.MIN_WEIGHT_BITS;
+    public static final int MAX_WEIGHT_BITS = org.a2q.engine.quant.AccumulatorBound.MAX_WEIGHT_BITS;
+    public static final int MIN_ACC_BITS = org.a2q.engine.quant.AccumulatorBound.MIN_ACCUMULATOR_BITS;
     public static final int MAX_ACC_BITS = 32;
     public static final int MAX_K = 1 << 20;
     /** Keeps the hand-typed vector small enough to read and its sums far from long overflow. */
@@ -122,7 +124,7 @@ public final class BoundExplorerViewModel {
 
     private void recompute() {
         int n = clamp(inputBits.get(), MIN_BITS, MAX_INPUT_BITS);
-        int m = clamp(weightBits.get(), MIN_BITS, MAX_WEIGHT_BITS);
+        int m = clamp(weightBits.get(), MIN_WEIGHT_BITS, MAX_WEIGHT_BITS);
         int p = clamp(accBits.get(), MIN_ACC_BITS, MAX_ACC_BITS);
         long k = clamp(dotLength.get(), 1, MAX_K);
         boolean s = signedInputs.get();

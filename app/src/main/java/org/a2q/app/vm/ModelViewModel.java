@@ -57,7 +57,8 @@ public final class ModelViewModel {
     public double accuracy() { return accuracy; }
 
     public void selectBuiltIn(String name) {
-        if (!name.equals(session.modelNameProperty().get())) {
+        // Picking the same built-in again is how a user gets the float model back after quantizing.
+        if (!name.equals(session.modelNameProperty().get()) || session.quantized()) {
             session.loadBuiltIn(name, 0);
         }
     }

@@ -1,9 +1,13 @@
 package org.a2q.app.vm;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import javafx.beans.property.ReadOnlyIntegerProperty;
 import javafx.beans.property.ReadOnlyIntegerWrapper;
 import javafx.beans.property.ReadOnlyObjectProperty;
@@ -19,6 +23,11 @@ import org.a2q.engine.io.AtomicFiles;
 import org.a2q.engine.io.RunFile;
 import org.a2q.engine.model.ModelTemplates;
 import org.a2q.engine.nn.Graph;
+import org.a2q.engine.quant.QuantConfig;
+import org.a2q.engine.quant.QuantMethod;
+import org.a2q.engine.quant.QuantReport;
+import org.a2q.engine.quant.QuantSpec;
+import org.a2q.engine.quant.Quantization;
 import org.a2q.engine.train.Optimizer;
 import org.a2q.engine.train.TrainListener.EpochEvent;
 
@@ -40,6 +49,10 @@ public final class SessionViewModel {
     private final ReadOnlyStringWrapper dataSource = new ReadOnlyStringWrapper(this, "dataSource", "no data yet");
     private final ReadOnlyIntegerWrapper revision = new ReadOnlyIntegerWrapper(this, "revision");
     private final ObservableList<EpochEvent> history = FXCollections.observableArrayList();
+    private final ReadOnlyObjectWrapper<QuantConfig> quantConfig = new ReadOnlyObjectWrapper<>(this, "quantConfig");
+    private final ReadOnlyStringWrapper quantSummary = new ReadOnlyStringWrapper(this, "quantSummary", "float (fp32)");
+    private final ReadOnlyObjectWrapper<List<QuantReport.LayerReport>> reports =
+            new ReadOnlyObjectWrapper<>(this, "reports", List.of());
     private List<String> classNames = List.of();
     private Optimizer optimizer;
 
@@ -65,6 +78,18 @@ public final class SessionViewModel {
     /** Epochs trained on the current model, oldest first. */
     public ObservableList<EpochEvent> history() { return history; }
     public List<String> classNames() { return classNames; }
+    /** The settings the current model was quantized with, or null while it is a float model. */
+    public ReadOnlyObjectProperty<QuantConfig> quantConfigProperty() { return quantConfig.getReadOnlyProperty(); }
+    public boolean quantized() { return quantConfig.get() != null; }
+    /** "a2q+ W4A4 P12" or "float (fp32)", for headers. */
+    public ReadOnlyStringProperty quantSummaryProperty() { return quantSummary.getReadOnlyProperty(); }
+    /**
+     * The engine's per-layer report of the current quantized model (empty for a float model).
+     * Refreshed after quantizing, loading, training and, throttled, during training.
+     */
+    public ReadOnlyObjectProperty<List<QuantReport.LayerReport>> reportsProperty() {
+        return reports.getReadOnlyProperty();
+    }
 
     /** Replaces the model with a freshly initialised built-in architecture. */
     public void loadBuiltIn(String name, long seed) {
@@ -77,6 +102,7 @@ public final class SessionViewModel {
             history.clear();
             modelName.set(name);
             modelSource.set(name + " (built-in, seed " + seed + ", untrained)");
+            setQuantization(null, List.of());
             setGraph(g);
         });
     }
@@ -85,8 +111,14 @@ public final class SessionViewModel {
     public void openRun(Path file) {
         runner.submit("Opening " + file.getFileName(), false, p -> {
             ensureEngine(p);
-            return RunFile.load(RunFile.resolve(file), null);
-        }, run -> {
+            RunFile.Run r = RunFile.load(RunFile.resolve(file), Quantization::restore);
+            QuantConfig cfg = configOf(r.graph());
+            return new Object[] {r, cfg, cfg == null ? List.<QuantReport.LayerReport>of() : QuantReport.of(r.graph())};
+        }, loaded -> {
+            RunFile.Run run = (RunFile.Run) loaded[0];
+            @SuppressWarnings("unchecked")
+            List<QuantReport.LayerReport> rep = (List<QuantReport.LayerReport>) loaded[2];
+            setQuantization((QuantConfig) loaded[1], rep);
             optimizer = null;
             history.setAll(run.history());
             modelName.set("");
@@ -130,8 +162,10 @@ public final class SessionViewModel {
         List<EpochEvent> h = new ArrayList<>(history);
         Optimizer opt = optimizer;
         int epochs = h.size();
+        QuantConfig qc = quantConfig.get();
         runner.submit("Saving " + file.getFileName(), false, p -> {
-            RunFile.save(file, g, opt, epochs, h, null);
+            // A quantized run must name its quantizers, or loading it would rebuild a float model.
+            RunFile.save(file, g, opt, epochs, h, qc == null ? null : Map.of(Quantization.SECTION, Quantization.section(g, qc)));
             return file;
         }, f -> runner.setOutcome("saved " + f.getFileName()));
     }
@@ -161,6 +195,125 @@ public final class SessionViewModel {
                     + (history.size() == 1 ? "" : "s") + " trained)");
         }
         revision.set(revision.get() + 1);
+        refreshReport();
+    }
+
+    /**
+     * Quantizes the current float model with the given settings (activation scales calibrated on
+     * a few training batches) and makes the result the session's model, so Train runs QAT on it.
+     */
+    public void applyQuantization(QuantConfig cfg) {
+        Graph g = graph.get();
+        DatasetSplit d = data.get();
+        if (g == null) {
+            errors.report("Nothing to quantize", "No model is loaded yet. Pick a built-in model or open a saved run first.");
+            return;
+        }
+        if (quantized()) {
+            errors.report("The model is already quantized", "It was quantized as " + quantSummary.get() + ". "
+                    + "Quantizing twice would stack quantizers; reload the float model (Model view) and apply again.");
+            return;
+        }
+        runner.submit("Quantizing", false, p -> {
+            p.update(-1, "Quantizing the model (" + describe(cfg) + ") and calibrating activations…");
+            Graph q = Quantization.apply(g, cfg, d == null ? null : d.train(), CALIBRATION_BATCHES);
+            return new Object[] {q, QuantReport.of(q)};
+        }, r -> {
+            optimizer = null; // its moments belong to the float parameter set
+            @SuppressWarnings("unchecked")
+            List<QuantReport.LayerReport> rep = (List<QuantReport.LayerReport>) r[1];
+            setQuantization(cfg, rep);
+            if (!modelName.get().isEmpty()) {
+                modelSource.set(modelName.get() + " (built-in, " + history.size() + " epoch"
+                        + (history.size() == 1 ? "" : "s") + " trained, quantized " + describe(cfg) + ")");
+            }
+            setGraph((Graph) r[0]);
+            runner.setOutcome("quantized as " + describe(cfg));
+        });
+    }
+
+    /** Recomputes the per-layer report on the worker (after anything that changed the weights). */
+    public void refreshReport() {
+        Graph g = graph.get();
+        if (g == null || !quantized()) {
+            return;
+        }
+        runner.submit("Reporting", false, p -> QuantReport.of(g), r -> {
+            if (graph.get() == g) {
+                reports.set(r);
+            }
+        });
+    }
+
+    /** Called on the JavaFX thread with a report computed on the worker during training. */
+    void publishReport(Graph of, List<QuantReport.LayerReport> r) {
+        if (graph.get() == of && quantized()) {
+            reports.set(r);
+        }
+    }
+
+    /** Number of training batches used to calibrate the activation quantizers' scales. */
+    static final int CALIBRATION_BATCHES = 4;
+
+    /** "a2q+ W4A4 P12". */
+    public static String describe(QuantConfig c) {
+        return c == null || c.method() == QuantMethod.FP32 ? "float (fp32)"
+                : c.method().label() + " W" + c.weightBits() + "A" + c.actBits()
+                + (c.method().constrained() ? " P" + c.accBits() : "");
+    }
+
+    /**
+     * An independent copy of a model (layers, parameters, quantizers), for previews that must not
+     * touch the session's model. Goes through the run format, which already knows how to rebuild
+     * every layer and quantizer.
+     */
+    public static Graph copyOf(Graph g, QuantConfig cfg) {
+        Path tmp = null;
+        try {
+            tmp = Files.createTempFile("a2q-copy", RUN_EXTENSION);
+            RunFile.save(tmp, g, null, 0, List.of(), cfg == null ? null
+                    : Map.of(Quantization.SECTION, Quantization.section(g, cfg)));
+            return RunFile.load(tmp, Quantization::restore).graph();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // a temp file left behind is harmless
+                }
+            }
+        }
+    }
+
+    /** Rebuilds a config for a loaded run from its layers, so the app knows it is quantized. */
+    private static QuantConfig configOf(Graph g) {
+        Map<String, QuantSpec> specs = Quantization.specsOf(g);
+        List<String> names = new ArrayList<>(specs.keySet());
+        String hidden = null;
+        // The model-wide setting is what the hidden layers carry; the edges are 8-bit QAT by design.
+        for (int i = 0; i < names.size(); i++) {
+            boolean edge = i == 0 || i == names.size() - 1;
+            if (specs.get(names.get(i)).method() != QuantMethod.FP32 && (hidden == null || !edge)) {
+                hidden = names.get(i);
+                if (!edge) {
+                    break;
+                }
+            }
+        }
+        if (hidden == null) {
+            return null;
+        }
+        QuantSpec spec = specs.get(hidden);
+        Quantization.InputFormat f = Quantization.inputFormat(g, hidden);
+        return QuantConfig.of(spec.method(), spec.weightBits(), f == null ? 8 : f.bits(), spec.accumulatorBits());
+    }
+
+    private void setQuantization(QuantConfig cfg, List<QuantReport.LayerReport> rep) {
+        quantConfig.set(cfg);
+        quantSummary.set(describe(cfg));
+        reports.set(rep);
     }
 
     private void setGraph(Graph g) {

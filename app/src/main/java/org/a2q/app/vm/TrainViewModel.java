@@ -23,6 +23,7 @@ import javafx.collections.ObservableList;
 import org.a2q.engine.EngineException;
 import org.a2q.engine.data.DatasetSplit;
 import org.a2q.engine.nn.Graph;
+import org.a2q.engine.quant.QuantReport;
 import org.a2q.engine.train.LearningRateSchedule;
 import org.a2q.engine.train.Optimizer;
 import org.a2q.engine.train.TrainConfig;
@@ -43,6 +44,11 @@ public final class TrainViewModel {
     /** Weight of a new step in the smoothed curves: about the last 20 steps count. */
     static final double SMOOTHING = 0.05;
     static final long UI_INTERVAL_MS = 100;
+    /**
+     * At most this often the worker recomputes the quantization report between steps, so the
+     * Budgets view follows training; the report walks every weight, so not on every step.
+     */
+    static final long REPORT_INTERVAL_MS = 500;
 
     private final SessionViewModel session;
     private final Executor uiExecutor;
@@ -138,10 +144,19 @@ public final class TrainViewModel {
             }
         });
         String what = session.modelNameProperty().get().isEmpty() ? "model" : session.modelNameProperty().get();
+        boolean quantized = session.quantized();
         session.runner().submit("Training " + what, true, p -> {
             trainer.addListener(new TrainListener() {
+                private long lastReport = System.nanoTime();
+
                 @Override
                 public void onStep(StepEvent e) {
+                    // On the worker, between steps: the weights are not changing while we read them.
+                    if (quantized && System.nanoTime() - lastReport > REPORT_INTERVAL_MS * 1_000_000) {
+                        List<QuantReport.LayerReport> r = QuantReport.of(g);
+                        uiExecutor.execute(() -> session.publishReport(g, r));
+                        lastReport = System.nanoTime();
+                    }
                     p.update((double) e.globalStep() / e.totalSteps(), String.format(Locale.ROOT,
                             "Training %s: epoch %d/%d, batch %d/%d, ETA %s", what, e.epoch() + 1, cfg.epochs(),
                             e.step(), e.stepsPerEpoch(), duration(e.etaSeconds())));
