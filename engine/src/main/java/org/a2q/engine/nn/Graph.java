@@ -257,6 +257,16 @@ public final class Graph {
         grads[out] = Buffers.like(grads[out], outputs[out]);
         grads[out].assign(gradOutput);
         written[out] = true;
+        // A node's output needs a gradient only if some parameter lies upstream of it (e.g. the
+        // first conv after a fixed input quantizer must not compute dL/dx: for LeNet's conv1 that
+        // deconvolution alone cost more than the rest of the step).
+        boolean[] needsGrad = new boolean[nodes.size()];
+        for (int i = 0; i < nodes.size(); i++) {
+            needsGrad[i] = !nodes.get(i).layer().params().isEmpty();
+            for (int k : inputIndex[i]) {
+                needsGrad[i] |= k >= 0 && needsGrad[k];
+            }
+        }
         for (int i = nodes.size() - 1; i >= 0; i--) {
             if (!written[i]) {
                 continue; // node does not influence the output
@@ -266,7 +276,7 @@ public final class Graph {
             boolean[] accumulate = new boolean[ii.length];
             for (int j = 0; j < ii.length; j++) {
                 int k = ii[j];
-                if (k < 0) {
+                if (k < 0 || !needsGrad[k]) {
                     continue;
                 }
                 if (!written[k]) {
@@ -281,7 +291,7 @@ public final class Graph {
             // The same input twice (x + x): the second slot must not alias the first.
             for (int j = 1; j < ii.length; j++) {
                 for (int m = 0; m < j; m++) {
-                    if (ii[j] >= 0 && ii[j] == ii[m] && gradIns[j] == gradIns[m]) {
+                    if (gradIns[j] != null && ii[j] == ii[m] && gradIns[j] == gradIns[m]) {
                         gradIns[j] = grads[ii[j]].ulike();
                         accumulate[j] = true;
                     }
@@ -294,7 +304,7 @@ public final class Graph {
             }
             for (int j = 0; j < ii.length; j++) {
                 int k = ii[j];
-                if (k < 0) {
+                if (k < 0 || !needsGrad[k]) {
                     continue;
                 }
                 if (accumulate[j]) {
