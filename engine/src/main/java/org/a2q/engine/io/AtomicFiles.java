@@ -37,6 +37,9 @@ public final class AtomicFiles {
                 out.flush();
                 ch.force(true);
             }
+            // Temp files are created owner-only (0600); give the result the permissions of the file
+            // it replaces, or ordinary rw-r--r-- for a new one, so exports are readable as usual.
+            setPermissions(tmp, target);
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -53,6 +56,20 @@ public final class AtomicFiles {
                     // best effort: a stale temp file never replaces the target
                 }
             }
+        }
+    }
+
+    private static void setPermissions(Path tmp, Path target) {
+        try {
+            if (!Files.getFileStore(tmp).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class)) {
+                return;
+            }
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.exists(target)
+                    ? Files.getPosixFilePermissions(target)
+                    : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+            Files.setPosixFilePermissions(tmp, perms);
+        } catch (IOException | UnsupportedOperationException e) {
+            // permissions are a courtesy; the content is what must be safe
         }
     }
 

@@ -96,5 +96,7 @@ class RunFileTest {
             assertArrayEquals(new String[] {"m.a2q"}, s.map(p -> p.getFileName().toString()).toArray());
         }
         assertEquals(ModelTemplates.create("mlp", 0).parameterCount(), RunFile.load(f, null).graph().parameterCount());
+        // the temp file is owner-only; the saved file gets ordinary permissions
+        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
     }
 }
