@@ -47,6 +47,8 @@ final class SimulateCommand implements Callable<Integer> {
             + "dot-product length not above it).") int simd;
     @Option(names = "--channels", description = "Also list the output channels that overflowed.") boolean channels;
     @Option(names = "--batch", defaultValue = "250") int batch;
+    @Option(names = "--folding-json", description = "Also write the per-layer PE/SIMD folding as a FINN folding config JSON.")
+    java.nio.file.Path foldingJson;
 
     @Override
     public Integer call() {
@@ -58,6 +60,16 @@ final class SimulateCommand implements Callable<Integer> {
             throw new EngineException("--limit must be ≥ 0 and --batch ≥ 1");
         }
         IntegerModel m = IntegerModel.compile(ModelSource.load(run).graph(), policy, new Folding(pe, simd));
+        if (foldingJson != null) {
+            // One entry per conv/linear, with the folding each layer actually got (the largest legal
+            // PE/SIMD not above the requested ones).
+            java.util.List<org.a2q.engine.hw.FoldingConfig.Entry> entries = new java.util.ArrayList<>();
+            for (org.a2q.engine.hw.IntegerLayer l : m.layers()) {
+                entries.add(new org.a2q.engine.hw.FoldingConfig.Entry(l.name(), l.folding(), "auto"));
+            }
+            org.a2q.engine.hw.FoldingConfig.write(foldingJson, entries);
+            w.println("wrote " + foldingJson);
+        }
         DatasetSplit split = IdxDatasets.loadSplit(data != null ? data : CommonOptions.defaultData());
         IntegerModel.Result r = m.evaluate(split.test(), limit, mode, true, true, batch);
         // The other modes without statistics (the fast paths), so one call compares all three registers.

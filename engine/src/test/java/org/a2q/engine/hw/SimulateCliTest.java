@@ -46,8 +46,9 @@ class SimulateCliTest {
 
     @Test
     void simulatePrintsEveryLayerAndTheAgreement() {
+        java.nio.file.Path folding = quantRun.resolveSibling("folding.json");
         Result r = run("simulate", quantRun.toString(), "--data", data, "--limit", "100", "--overflow", "saturate",
-                "--pe", "4", "--simd", "8");
+                "--pe", "4", "--simd", "8", "--folding-json", folding.toString());
         assertEquals(0, r.code(), r.err());
         for (String layer : new String[] {"fc1", "fc2", "fc3"}) {
             assertTrue(r.out().lines().anyMatch(l -> l.startsWith(layer + " ")), r.out());
@@ -62,6 +63,11 @@ class SimulateCliTest {
         assertEquals("0", cols[7]);
         assertTrue(r.out().contains("images 100, mode SATURATE"), r.out());
         assertTrue(r.out().contains("same class as the float model: 100/100"), r.out());
+        // the folding config holds what each layer got: fc2 (84 outputs, K 120) takes PE 4, SIMD 8
+        java.util.List<FoldingConfig.Entry> entries = FoldingConfig.read(folding);
+        FoldingConfig.Entry e = entries.stream().filter(x -> x.node().equals("fc2")).findFirst().orElseThrow();
+        assertEquals(new Folding(4, 8), e.folding());
+        assertEquals(3, entries.size());
     }
 
     @Test
