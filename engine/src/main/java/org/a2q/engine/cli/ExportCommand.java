@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.a2q.engine.EngineException;
+import org.a2q.engine.io.export.IntegerModelJson;
 import org.a2q.engine.io.onnx.OnnxExporter;
 import org.a2q.engine.nn.Graph;
+import org.a2q.engine.quant.QuantReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -16,10 +18,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "export", description = "Export a run's model to another format (float ONNX for now).")
+@Command(name = "export", description = "Export a run's model: float ONNX, or a quantized model as an integer-model JSON document.")
 final class ExportCommand implements Callable<Integer> {
-    static final List<String> SUPPORTED = List.of("onnx");
-    static final List<String> PLANNED = List.of("qonnx", "qcdq", "int-json");
+    static final List<String> SUPPORTED = List.of("onnx", "int-json");
+    static final List<String> PLANNED = List.of("qonnx", "qcdq");
 
     @Mixin CommonOptions common;
     @Spec CommandSpec spec;
@@ -27,7 +29,7 @@ final class ExportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN", description = "Run directory, model file (.a2q) or .onnx model.")
     Path run;
 
-    @Option(names = "--format", defaultValue = "onnx", description = "onnx (float). Planned: qonnx, qcdq, int-json.")
+    @Option(names = "--format", defaultValue = "onnx", description = "onnx (float model); int-json (quantized model: integer weights, scales, accumulator widths and the graph, see engine/docs/integer-model.md).")
     String format;
 
     @Option(names = "--out", required = true, description = "File to write.")
@@ -47,9 +49,19 @@ final class ExportCommand implements Callable<Integer> {
             throw new EngineException(run + ": no such run directory or model file");
         }
         Graph g = ModelSource.load(run).graph();
-        OnnxExporter.write(g, out);
         PrintWriter w = spec.commandLine().getOut();
-        w.printf(Locale.ROOT, "wrote %s (float ONNX, opset %d, %,d parameters)%n", out, OnnxExporter.OPSET, g.parameterCount());
+        switch (f) {
+            case "int-json" -> {
+                IntegerModelJson.write(g, out);
+                w.printf(Locale.ROOT, "wrote %s (integer model, %s v%d, %d conv/linear layers)%n", out,
+                        IntegerModelJson.FORMAT, IntegerModelJson.VERSION, QuantReport.of(g).size());
+            }
+            default -> {
+                OnnxExporter.write(g, out);
+                w.printf(Locale.ROOT, "wrote %s (float ONNX, opset %d, %,d parameters)%n", out, OnnxExporter.OPSET,
+                        g.parameterCount());
+            }
+        }
         return 0;
     }
 }
