@@ -12,6 +12,7 @@ import org.a2q.engine.data.ImageDataset;
 import org.a2q.engine.io.export.GoldenVectors;
 import org.a2q.engine.io.export.IntegerModelJson;
 import org.a2q.engine.io.onnx.OnnxExporter;
+import org.a2q.engine.io.onnx.QuantizedOnnxExporter;
 import org.a2q.engine.nn.Graph;
 import org.a2q.engine.quant.QuantReport;
 import picocli.CommandLine.Command;
@@ -21,10 +22,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "export", description = "Export a run's model: float ONNX, or a quantized model as an integer-model JSON document.")
+@Command(name = "export", description = "Export a run's model: float ONNX; a quantized model as an integer-model "
+        + "JSON document, golden vectors, QCDQ ONNX or QONNX.")
 final class ExportCommand implements Callable<Integer> {
-    static final List<String> SUPPORTED = List.of("onnx", "int-json", "golden");
-    static final List<String> PLANNED = List.of("qonnx", "qcdq");
+    static final List<String> SUPPORTED = List.of("onnx", "int-json", "golden", "qcdq", "qonnx");
 
     @Mixin CommonOptions common;
     @Spec CommandSpec spec;
@@ -32,7 +33,10 @@ final class ExportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN", description = "Run directory, model file (.a2q) or .onnx model.")
     Path run;
 
-    @Option(names = "--format", defaultValue = "onnx", description = "onnx (float model); int-json (quantized model: integer weights, scales, accumulator widths and the graph, see engine/docs/integer-model.md); golden (input codes, accumulators, output codes and logits for test images).")
+    @Option(names = "--format", defaultValue = "onnx", description = "onnx (float model); int-json (quantized model: "
+            + "integer weights, scales, accumulator widths and the graph, see engine/docs/integer-model.md); golden "
+            + "(input codes, accumulators, output codes and logits for test images); "
+            + "qcdq (standard ONNX with QuantizeLinear/Clip/DequantizeLinear); qonnx (QONNX Quant nodes for FINN).")
     String format;
 
     @Option(names = "--golden", defaultValue = "8", paramLabel = "N",
@@ -50,10 +54,7 @@ final class ExportCommand implements Callable<Integer> {
         common.apply();
         String f = format.toLowerCase(Locale.ROOT);
         if (!SUPPORTED.contains(f)) {
-            String why = PLANNED.contains(f) ? "export format '" + format + "' is not yet supported"
-                    : "unknown export format '" + format + "'";
-            throw new EngineException(why + "; supported: " + String.join(", ", SUPPORTED)
-                    + " (planned: " + String.join(", ", PLANNED) + ")");
+            throw new EngineException("unknown export format '" + format + "'; supported: " + String.join(", ", SUPPORTED));
         }
         if (!Files.exists(run)) {
             throw new EngineException(run + ": no such run directory or model file");
@@ -71,6 +72,18 @@ final class ExportCommand implements Callable<Integer> {
                 GoldenVectors.write(g, test, golden, out);
                 w.printf(Locale.ROOT, "wrote %s (golden vectors for the first %d test images, checked against the "
                         + "integer pipeline)%n", out, golden);
+            }
+            case "qcdq", "qonnx" -> {
+                QuantizedOnnxExporter.Style style = f.equals("qcdq") ? QuantizedOnnxExporter.Style.QCDQ
+                        : QuantizedOnnxExporter.Style.QONNX;
+                QuantizedOnnxExporter.Result r = QuantizedOnnxExporter.write(g, style, out);
+                w.printf(Locale.ROOT, "wrote %s (%s, opset %d%s)%n", out,
+                        f.equals("qcdq") ? "quantized ONNX, QuantizeLinear/Clip/DequantizeLinear"
+                                : "QONNX, Quant nodes in " + QuantizedOnnxExporter.QONNX_DOMAIN,
+                        QuantizedOnnxExporter.OPSET, f.equals("qonnx") ? ", accumulator widths in metadata_props" : "");
+                for (String warning : r.warnings()) {
+                    w.println("warning (FINN): " + warning);
+                }
             }
             default -> {
                 OnnxExporter.write(g, out);
