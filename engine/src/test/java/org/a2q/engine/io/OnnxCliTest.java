@@ -30,7 +30,7 @@ class OnnxCliTest {
     }
 
     @Test
-    void exportRunToOnnxAndRejectPlannedFormats() throws Exception {
+    void exportRunToOnnxAndRefuseQuantizedFormatsForAFloatModel() throws Exception {
         Graph g = ModelTemplates.create("lenet", 4);
         Path runDir = dir.resolve("run");
         RunFile.save(runDir.resolve(RunFile.MODEL_FILE), g, null, 0, null, null);
@@ -41,11 +41,17 @@ class OnnxCliTest {
         INDArray x = OnnxTestSupport.images(8);
         assertEquals(g.forward(x, false).dup(), OnnxImporter.load(onnx).forward(x, false));
 
-        for (String f : new String[] {"qonnx", "qcdq", "int-json"}) {
-            Out bad = run("export", runDir.toString(), "--format", f, "--out", dir.resolve("x").toString());
+        // the quantized formats need a quantized model and say so
+        for (String f : new String[] {"qonnx", "qcdq", "int-json", "golden"}) {
+            Out bad = run("export", runDir.toString(), "--format", f, "--data", org.a2q.engine.TestData.sampleDir().toString(),
+                    "--out", dir.resolve("x").toString());
             assertEquals(1, bad.code());
-            assertTrue(bad.err().contains("'" + f + "' is not yet supported; supported: onnx"), bad.err());
+            assertTrue(bad.err().contains("is not quantized"), bad.err());
         }
+        Out unknown = run("export", runDir.toString(), "--format", "tflite", "--out", dir.resolve("x").toString());
+        assertEquals(1, unknown.code());
+        assertTrue(unknown.err().contains("unknown export format 'tflite'; supported: onnx, int-json, golden, qcdq, qonnx"),
+                unknown.err());
     }
 
     @Test

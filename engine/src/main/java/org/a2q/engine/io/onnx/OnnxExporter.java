@@ -32,10 +32,10 @@ public final class OnnxExporter {
     public static final int OPSET = 13;
     private static final String BATCH = "batch";
 
-    private final Onnx.GraphProto.Builder g = Onnx.GraphProto.newBuilder();
+    final Onnx.GraphProto.Builder g = Onnx.GraphProto.newBuilder();
     private final Graph graph;
 
-    private OnnxExporter(Graph graph) {
+    OnnxExporter(Graph graph) {
         this.graph = graph;
     }
 
@@ -68,7 +68,7 @@ public final class OnnxExporter {
                 .build();
     }
 
-    private void node(Graph.Node n) {
+    void node(Graph.Node n) {
         Layer l = n.layer();
         String name = n.name();
         List<String> in = new ArrayList<>(n.inputs());
@@ -169,7 +169,7 @@ public final class OnnxExporter {
         }
     }
 
-    private void op(String type, String name, List<String> inputs, String output, Onnx.AttributeProto... attrs) {
+    void op(String type, String name, List<String> inputs, String output, Onnx.AttributeProto... attrs) {
         Onnx.NodeProto.Builder b = Onnx.NodeProto.newBuilder().setOpType(type).setName(name).addOutput(output);
         b.addAllInput(inputs);
         for (Onnx.AttributeProto a : attrs) {
@@ -178,7 +178,7 @@ public final class OnnxExporter {
         g.addNode(b);
     }
 
-    private String init(String name, INDArray v) {
+    String init(String name, INDArray v) {
         return init(name, v, v.shape());
     }
 
@@ -188,12 +188,12 @@ public final class OnnxExporter {
         return name;
     }
 
-    private String scalarInit(String name, float v) {
+    String scalarInit(String name, float v) {
         g.addInitializer(OnnxTensors.floats(name, new long[0], new float[] {v}));
         return name;
     }
 
-    private static Onnx.ValueInfoProto valueInfo(String name, long[] perSample) {
+    static Onnx.ValueInfoProto valueInfo(String name, long[] perSample) {
         Onnx.TensorShapeProto.Builder s = Onnx.TensorShapeProto.newBuilder();
         s.addDim(Onnx.TensorShapeProto.Dimension.newBuilder().setDimParam(BATCH));
         for (long d : perSample) {
@@ -204,7 +204,7 @@ public final class OnnxExporter {
                         .setShape(s))).build();
     }
 
-    private static Onnx.AttributeProto ints(String name, long... v) {
+    static Onnx.AttributeProto ints(String name, long... v) {
         Onnx.AttributeProto.Builder a = Onnx.AttributeProto.newBuilder().setName(name)
                 .setType(Onnx.AttributeProto.AttributeType.INTS);
         for (long x : v) {
@@ -213,11 +213,11 @@ public final class OnnxExporter {
         return a.build();
     }
 
-    private static Onnx.AttributeProto integer(String name, long v) {
+    static Onnx.AttributeProto integer(String name, long v) {
         return Onnx.AttributeProto.newBuilder().setName(name).setType(Onnx.AttributeProto.AttributeType.INT).setI(v).build();
     }
 
-    private static Onnx.AttributeProto real(String name, float v) {
+    static Onnx.AttributeProto real(String name, float v) {
         return Onnx.AttributeProto.newBuilder().setName(name).setType(Onnx.AttributeProto.AttributeType.FLOAT).setF(v).build();
     }
 }
