@@ -15,6 +15,7 @@ import java.util.zip.GZIPOutputStream;
 import org.a2q.engine.TestData;
 import org.a2q.engine.cli.Main;
 import org.a2q.engine.data.IdxDatasets;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,31 +70,42 @@ class BadConfigCliTest {
                 "activation", "1..16", "17");
     }
 
+    /**
+     * One quantized MLP with P = 4 for the tests below: a 4-bit accumulator fed 4-bit activations leaves
+     * the hidden layer an l1 budget below one, so ⌊T⌋ = 0 and every hidden weight must be zero. Quantizing
+     * once keeps the class fast.
+     */
+    @BeforeAll
+    static void quantizeWithAZeroBudget() {
+        zeroBudgetRun = shared.resolve("q");
+        zeroBudgetQuantize = run("quantize", "--model", "mlp", "--method", "a2q", "--acc-bits", "4",
+                "--calibration-batches", "1", "--data", TestData.sampleDir().toString(), "--out", zeroBudgetRun.toString());
+    }
+
+    @TempDir static Path shared;
+    static Path zeroBudgetRun;
+    static Result zeroBudgetQuantize;
+
     @Test
     void simulatorRefusesAccumulatorsWiderThanItsRegisters() {
         // Registers are 2..32 bits, or 64 for the exact reference; 40 describes no hardware.
-        Path q = dir.resolve("q");
-        Result made = run("quantize", "--model", "mlp", "--method", "a2q", "--acc-bits", "16", "--calibration-batches", "1",
-                "--data", data(), "--out", q.toString());
-        assertEquals(0, made.code(), made.err());
-        rejected(run("simulate", q.toString(), "--acc-bits", "40", "--limit", "10", "--data", data()), "40", "2..32", "64");
-        rejected(run("simulate", q.toString(), "--acc-bits", "1", "--limit", "10", "--data", data()), "1", "2..32");
-        Result ok = run("simulate", q.toString(), "--acc-bits", "32", "--limit", "10", "--data", data());
+        assertEquals(0, zeroBudgetQuantize.code(), zeroBudgetQuantize.err());
+        String q = zeroBudgetRun.toString();
+        rejected(run("simulate", q, "--acc-bits", "40", "--limit", "10", "--data", data()), "40", "2..32", "64");
+        rejected(run("simulate", q, "--acc-bits", "1", "--limit", "10", "--data", data()), "1", "2..32");
+        Result ok = run("simulate", q, "--acc-bits", "32", "--limit", "10", "--data", data());
         assertEquals(0, ok.code(), ok.err());
     }
 
     @Test
     void budgetBelowOneIsAllowedButWarned() {
-        // P=6 with 4-bit unsigned inputs gives T = (2^5 - 1)/15 ≈ 2; P=5 gives ≈ 1; P=4 gives T < 1: every hidden weight zero.
-        Path q = dir.resolve("q");
-        Result r = run("quantize", "--model", "mlp", "--method", "a2q", "--acc-bits", "4", "--calibration-batches", "1",
-                "--data", data(), "--out", q.toString());
+        Result r = zeroBudgetQuantize;
         assertEquals(0, r.code(), r.err());
-        assertTrue(Files.exists(q.resolve("model.a2q")));
-        Result rep = run("report", q.toString());
+        assertTrue(Files.exists(zeroBudgetRun.resolve("model.a2q")));
+        assertTrue(r.out().contains("WARNING: budget < 1"), "quantize itself warns: " + r.out() + r.err());
+        Result rep = run("report", zeroBudgetRun.toString());
         assertEquals(0, rep.code(), rep.err());
         assertTrue(rep.out().contains("WARNING: budget < 1, every weight is zero"), rep.out());
-        assertTrue(r.out().contains("WARNING: budget < 1"), "quantize itself warns: " + r.out() + r.err());
     }
 
     @Test

@@ -40,8 +40,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class CancellationTest {
     @TempDir Path dir;
 
-    static final int EPOCHS = 4;
-    static final int STEPS = 4;
+    static final int EPOCHS = 3;
+    static final int STEPS = 3;
 
     /** What the epoch-end listener saved, kept in memory to compare with the file afterwards. */
     record Saved(int epochs, INDArray values, INDArray m, INDArray v, Map<String, INDArray> state) { }
@@ -50,9 +50,9 @@ class CancellationTest {
     void cancellingAtRandomStepsKeepsTheLastCheckpointIntact() {
         // A small synthetic set and a ResNet sized for it: BatchNorm state is part of what must survive,
         // and the test stays fast on a busy machine.
-        org.a2q.engine.data.ImageDataset data = synthetic(96, 8, 8);
+        org.a2q.engine.data.ImageDataset data = synthetic(64, 8, 8);
         SplittableRandom seeds = new SplittableRandom(20261127L);
-        int trials = 6;
+        int trials = 5;
         int withCheckpoint = 0;
         for (int trial = 0; trial < trials; trial++) {
             // A random step in 1..EPOCHS*STEPS-1, so the run always ends early, sometimes before any save.
@@ -133,7 +133,7 @@ class CancellationTest {
 
         Path sweepDir = dir.resolve("sweep");
         SweepSettings s = new SweepSettings(sweepDir, "mlp", floatRun, TestData.sampleDir(), List.of("a2q"),
-                List.of(12, 14, 16), 4, 4, "ep", 1, 8, 64, 1e-3, 0, 1, 1, "sweep (reliability test)");
+                List.of(12, 14), 4, 4, "ep", 1, 8, 64, 1e-3, 0, 1, 1, "sweep (reliability test)");
         Cancellation cancel = new Cancellation();
         long delayMs = new SplittableRandom(77).nextLong(0, 400);
         List<String> log = new ArrayList<>();

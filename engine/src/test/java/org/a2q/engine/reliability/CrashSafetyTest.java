@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * load as a good run.
  */
 class CrashSafetyTest {
-    static final int KILLS = 5;
+    static final int KILLS = 4;
     static final long BUDGET_MS = 90_000;
 
     @TempDir Path dir;

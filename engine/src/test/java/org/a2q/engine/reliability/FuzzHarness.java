@@ -56,9 +56,9 @@ final class FuzzHarness {
 
         String line() {
             return String.format(java.util.Locale.ROOT,
-                    "fuzz %-10s mutants=%d loaded=%d rejected=%d findings=%d maxHeap=%.1fMiB maxOffHeap=%.1fMiB time=%dms",
+                    "fuzz %-10s mutants=%d loaded=%d rejected=%d findings=%d maxHeap=%.1fMiB maxOffHeap=%.0fKiB time=%dms",
                     format, mutants, loaded, rejected, findings.size(), maxHeapBytes / 1048576.0,
-                    maxOffHeapBytes / 1048576.0, millis);
+                    maxOffHeapBytes / 1024.0, millis);
         }
     }
 
