@@ -58,7 +58,7 @@ class CancellationTest {
             // A random step in 1..EPOCHS*STEPS-1, so the run always ends early, sometimes before any save.
             int cancelAt = 1 + seeds.nextInt(EPOCHS * STEPS - 1);
             Path file = dir.resolve("trial" + trial).resolve(RunFile.MODEL_FILE);
-            Graph g = ModelTemplates.create("resnet", trial, 1, 8, 8, 10);
+            Graph g = smallConvNet(trial);
             Trainer t = new Trainer(g, new TrainConfig(EPOCHS, 16, Optimizer.Kind.ADAM, LearningRateSchedule.constant(1e-3),
                     0.9, 0, trial, STEPS, 0));
             Cancellation cancel = new Cancellation();
@@ -100,6 +100,18 @@ class CancellationTest {
         }
         System.out.println("cancellation: " + trials + " trials, " + withCheckpoint + " ended with a checkpoint to verify");
         assertTrue(withCheckpoint >= 3, "the seeded trials must exercise the checkpoint path");
+    }
+
+    /** conv → BatchNorm → ReLU → linear: the smallest net whose checkpoint carries optimizer and BatchNorm state. */
+    static Graph smallConvNet(long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        return Graph.builder(1, 8, 8)
+                .add("conv", new org.a2q.engine.nn.Conv2d("conv", 1, 4, 3, 3, 1, 1, 1, 1, false, rng))
+                .add("bn", new org.a2q.engine.nn.BatchNorm2d("bn", 4, 1e-5, 0.1))
+                .add("relu", new org.a2q.engine.nn.ReLU())
+                .add("flatten", org.a2q.engine.nn.Reshape.flatten())
+                .add("fc", new org.a2q.engine.nn.Linear("fc", 4 * 8 * 8, 10, true, rng))
+                .build();
     }
 
     static org.a2q.engine.data.ImageDataset synthetic(int n, int h, int w) {
