@@ -11,6 +11,7 @@ import org.a2q.engine.data.DatasetSplit;
 import org.a2q.engine.data.IdxDatasets;
 import org.a2q.engine.hw.AccumulatorMode;
 import org.a2q.engine.hw.AccumulatorPolicy;
+import org.a2q.engine.hw.PBitArithmetic;
 import org.a2q.engine.hw.ChannelOverflow;
 import org.a2q.engine.hw.Folding;
 import org.a2q.engine.hw.IntegerLayer;
@@ -150,8 +151,11 @@ final class SimulateCommand implements Callable<Integer> {
             }
             return AccumulatorPolicy.AS_TRAINED;
         }
-        if (accBits < 2 || accBits > 64) {
-            throw new EngineException("--acc-bits must be 2..64, got " + accBits);
+        // A simulated register is either a narrow hardware accumulator (2..32) or the exact 64-bit
+        // reference (PBitArithmetic); widths in between describe no hardware anyone maps to.
+        if (accBits < PBitArithmetic.MIN_WIDTH || (accBits > 32 && accBits != PBitArithmetic.MAX_WIDTH)) {
+            throw new EngineException("--acc-bits must be 2..32 (a hardware accumulator register) or 64 "
+                    + "(the exact reference), got " + accBits);
         }
         return new AccumulatorPolicy(accBits, allLayers);
     }

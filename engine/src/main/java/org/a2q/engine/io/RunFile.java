@@ -95,7 +95,16 @@ public final class RunFile {
         if (spec == null) {
             throw new EngineException(file + ": no model description in the file");
         }
-        Graph graph = spec.build(0);
+        long stored = 0;
+        for (INDArray v : c.tensors().values()) {
+            stored += v.length();
+        }
+        Graph graph;
+        try {
+            graph = spec.build(0, stored);
+        } catch (EngineException e) {
+            throw new EngineException(file + ": " + e.getMessage(), e);
+        }
         @SuppressWarnings("unchecked")
         Map<String, Object> sections = h.get("sections") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
         if (preparer != null) {

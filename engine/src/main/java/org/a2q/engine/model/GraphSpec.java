@@ -43,20 +43,85 @@ public record GraphSpec(List<Long> inputShape, List<NodeSpec> nodes, String outp
 
     /** Rebuilds the graph with freshly initialised parameters (seeded), to be overwritten by saved ones. */
     public Graph build(long seed) {
+        return build(seed, Long.MAX_VALUE);
+    }
+
+    /**
+     * Like {@link #build(long)}, but first checks that the layers together need at most
+     * {@code maxParamElements} parameter values, so a description read from a file cannot make the
+     * engine allocate more than the file's own weights could fill.
+     */
+    public Graph build(long seed, long maxParamElements) {
         if (inputShape == null || nodes == null || nodes.isEmpty() || output == null) {
             throw new EngineException("model description is incomplete (needs inputShape, nodes and output)");
         }
-        SplittableRandom rng = new SplittableRandom(seed);
-        long[] shape = inputShape.stream().mapToLong(Long::longValue).toArray();
-        Graph.Builder b = Graph.builder(shape);
+        long declared = 0;
         for (NodeSpec n : nodes) {
             if (n == null || n.name() == null || n.type() == null || n.inputs() == null) {
                 throw new EngineException("model description has a node without name, type or inputs");
             }
-            Map<String, Object> a = n.attributes() == null ? Map.of() : n.attributes();
-            b.add(n.name(), create(n.name(), n.type(), a, rng), n.inputs().toArray(String[]::new));
+            long need = paramElements(n);
+            declared = need < 0 || need > maxParamElements - declared ? -1 : declared + need;
+            if (declared < 0) {
+                throw new EngineException("model description declares more parameters than the file holds"
+                        + " (at node '" + n.name() + "'); the file is corrupt");
+            }
         }
-        return b.build(output);
+        try {
+            SplittableRandom rng = new SplittableRandom(seed);
+            if (inputShape.contains(null)) {
+                throw new EngineException("model description has an empty input dimension " + inputShape);
+            }
+            long[] shape = inputShape.stream().mapToLong(Long::longValue).toArray();
+            Graph.Builder b = Graph.builder(shape);
+            for (NodeSpec n : nodes) {
+                Map<String, Object> a = n.attributes() == null ? Map.of() : n.attributes();
+                b.add(n.name(), create(n.name(), n.type(), a, rng), n.inputs().toArray(String[]::new));
+            }
+            return b.build(output);
+        } catch (EngineException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Values no saved model has (overflowing sizes, nulls in lists) are a bad file, not an engine bug.
+            throw new EngineException("model description is malformed (" + e + ")", e);
+        }
+    }
+
+    /** Parameter values a node will allocate, from its attributes alone; -1 when they cannot be valid sizes. */
+    private static long paramElements(NodeSpec n) {
+        Map<String, Object> a = n.attributes() == null ? Map.of() : n.attributes();
+        try {
+            return switch (n.type()) {
+                case "conv" -> Math.addExact(product(a.get("in"), a.get("out"), listItem(a.get("kernel"), 0),
+                        listItem(a.get("kernel"), 1)), product(a.get("out")));
+                case "linear" -> Math.addExact(product(a.get("in"), a.get("out")), product(a.get("out")));
+                case "batchnorm" -> product(4L, a.get("channels"));
+                case "scaleshift" -> product(2L, a.get("channels"));
+                default -> 0;
+            };
+        } catch (ArithmeticException e) {
+            return -1;
+        }
+    }
+
+    private static Object listItem(Object list, int i) {
+        return list instanceof List<?> l && l.size() > i ? l.get(i) : null;
+    }
+
+    /** Product of non-negative integral numbers; anything else is left for create() to report. */
+    private static long product(Object... xs) {
+        long p = 1;
+        for (Object x : xs) {
+            if (!(x instanceof Number num)) {
+                return 0;
+            }
+            long v = num.longValue();
+            if (v < 0) {
+                throw new ArithmeticException("negative size");
+            }
+            p = Math.multiplyExact(p, v);
+        }
+        return p;
     }
 
     static Layer create(String name, String type, Map<String, Object> a, SplittableRandom rng) {

@@ -73,6 +73,16 @@ public final class Trainer {
         long runStart = System.nanoTime();
         long stepsThisRun = 0;
         long globalStep = (long) epochsDone * stepsPerEpoch;
+        // A training forward pass updates layer state (BatchNorm running statistics) before the loss
+        // is known; keep a copy from before each step so a diverging step leaves none of itself behind.
+        List<INDArray> liveState = new ArrayList<>();
+        List<INDArray> savedState = new ArrayList<>();
+        for (Graph.Node n : graph.nodes()) {
+            for (INDArray a : n.layer().state().values()) {
+                liveState.add(a);
+                savedState.add(a.dup());
+            }
+        }
         for (int epoch = epochsDone; epoch < config.epochs(); epoch++) {
             long epochStart = System.nanoTime();
             double lossSum = 0;
@@ -87,10 +97,16 @@ public final class Trainer {
                     return history();
                 }
                 long t0 = System.nanoTime();
+                for (int i = 0; i < liveState.size(); i++) {
+                    savedState.get(i).assign(liveState.get(i));
+                }
                 INDArray logits = graph.forward(b.features(), true);
                 double l = loss.compute(logits, b.labels(), b.size());
                 double penalty = graph.penalty();
                 if (!Double.isFinite(l) || !Double.isFinite(penalty)) {
+                    for (int i = 0; i < liveState.size(); i++) {
+                        liveState.get(i).assign(savedState.get(i));
+                    }
                     throw new EngineException("training diverged at epoch " + (epoch + 1) + ", step " + (step + 1)
                             + " (loss " + l + "); the model keeps the parameters of the last good step. "
                             + "Lower the learning rate (now " + config.schedule().base() + ") and resume.");
