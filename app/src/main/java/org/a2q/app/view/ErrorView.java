@@ -126,7 +126,7 @@ final class ErrorView extends BorderPane {
 
         SplitPane split = new SplitPane(top, Ui.card("All layers", status, table));
         split.setOrientation(javafx.geometry.Orientation.VERTICAL);
-        split.setDividerPositions(0.62);
+        split.setDividerPositions(0.58);
 
         // Empty state: a float model has no quantization error; say what to do instead.
         FontIcon icon = new FontIcon(Material2AL.INSIGHTS);
@@ -181,6 +181,8 @@ final class ErrorView extends BorderPane {
             s.add(h.binStart(i) + h.binWidth() / 2, h.counts()[i], false);
         }
         histogram.addSeries(s);
+        // Bars exactly one bin wide: the automatic width follows the data and made bars overlap.
+        histogram.setIntervalWidth(h.binWidth());
         long max = d.levels()[d.levels().length - 1];
         // For 8-bit layers 255 lines would fill the plot; mark every level only where they stay apart.
         long step = max <= 15 ? 1 : Math.max(1, Math.round(max / 8.0));

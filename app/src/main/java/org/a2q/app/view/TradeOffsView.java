@@ -103,7 +103,9 @@ final class TradeOffsView extends BorderPane {
         TableView<Point> table = new TableView<>(vm.points());
         table.setId("sweepTable");
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
-        table.getColumns().add(col("Method", Point::method));
+        TableColumn<Point, String> method = col("Method", Point::method);
+        method.setMinWidth(84); // the bold header needs more than the short values
+        table.getColumns().add(method);
         table.getColumns().add(col("M", p -> Integer.toString(p.weightBits())));
         table.getColumns().add(col("N", p -> Integer.toString(p.actBits())));
         table.getColumns().add(col("P", p -> Integer.toString(p.accBits())));
@@ -114,7 +116,10 @@ final class TradeOffsView extends BorderPane {
         table.getColumns().add(col("Sparsity", p -> String.format(Locale.ROOT, "%.1f %%", 100 * p.sparsity())));
         table.getColumns().add(col("Mean util.", p -> String.format(Locale.ROOT, "%.2f", p.meanUtilisation())));
         table.getColumns().add(col("Train s", p -> String.format(Locale.ROOT, "%.1f", p.trainSeconds())));
-        table.getColumns().add(col("Model", Point::run));
+        TableColumn<Point, String> model = col("Model", Point::run);
+        model.setPrefWidth(240); // "points/a2qplus-P16/model.a2q" in full, not "points…"
+        model.setMinWidth(200);
+        table.getColumns().add(model);
         table.setRowFactory(t -> {
             TableRow<Point> row = new TableRow<>();
             row.setOnMouseClicked(e -> {
@@ -198,7 +203,7 @@ final class TradeOffsView extends BorderPane {
     private static TableColumn<Point, String> col(String title, Function<Point, String> value) {
         TableColumn<Point, String> c = new TableColumn<>(title);
         c.setCellValueFactory(d -> new ReadOnlyStringWrapper(value.apply(d.getValue())));
-        c.setPrefWidth(Math.max(56, 9 * title.length() + 20));
+        c.setPrefWidth(Math.max(48, 8 * title.length() + 18));
         return c;
     }
 
