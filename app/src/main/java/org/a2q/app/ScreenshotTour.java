@@ -80,6 +80,9 @@ final class ScreenshotTour {
         });
         waitFor(() -> !wb.runner().isBusy() && !wb.train().runningProperty().get());
         view(NavItem.BUDGETS, "budgets");
+        // The error analysis runs on the worker after training; shoot its numbers, not "Measuring…".
+        waitFor(() -> !wb.runner().isBusy() && !wb.error().rows().isEmpty()
+                && !wb.error().statusProperty().get().startsWith("Measuring"));
         view(NavItem.ERROR, "error");
         // Below the layer's 12-bit target, so the picture shows where a wrapping register goes wrong.
         then(() -> {
@@ -90,6 +93,7 @@ final class ScreenshotTour {
         });
         waitFor(() -> !wb.runner().isBusy() && wb.mac().traceProperty().get() != null);
         view(NavItem.MAC_ARRAY, "mac-array");
+        waitFor(() -> !wb.runner().isBusy() && !wb.tradeOffs().points().isEmpty());
         view(NavItem.TRADE_OFFS, "trade-offs");
         then(() -> wb.theme().darkProperty().set(true));
         view(NavItem.TRAIN, "train-dark");

@@ -17,6 +17,8 @@ import org.a2q.app.vm.BoundExplorerViewModel;
 import org.a2q.app.vm.BudgetsViewModel;
 import org.a2q.app.vm.MacArrayViewModel;
 import org.a2q.app.vm.DataViewModel;
+import org.a2q.app.vm.ErrorViewModel;
+import org.a2q.app.vm.TradeOffsViewModel;
 import org.a2q.app.vm.ModelViewModel;
 import org.a2q.app.vm.SessionViewModel;
 import org.a2q.app.vm.Settings;
@@ -45,6 +47,8 @@ public final class Workbench {
     private final BitWidthsViewModel bits;
     private final BudgetsViewModel budgets;
     private final MacArrayViewModel mac;
+    private final ErrorViewModel error;
+    private final TradeOffsViewModel tradeOffs;
     private final ThemeManager theme;
     private final MainWindow window;
 
@@ -61,9 +65,12 @@ public final class Workbench {
         bits = new BitWidthsViewModel(session);
         budgets = new BudgetsViewModel(session);
         mac = new MacArrayViewModel(session);
+        error = new ErrorViewModel(session);
+        tradeOffs = new TradeOffsViewModel(session);
         theme = new ThemeManager(settings.getBoolean("theme.dark", false), settings.getDouble("theme.fontScale", 1.0));
         restoreAndRemember();
-        window = new MainWindow(session, model, data, train, learn, bits, budgets, mac, theme, settings);
+        window = new MainWindow(session, model, data, train, learn, bits, budgets, mac, error, tradeOffs, theme,
+                settings);
     }
 
     /** Opens the workbench in the given stage and starts loading the bundled sample. */
@@ -89,6 +96,7 @@ public final class Workbench {
         Platform.runLater(() -> w.window.lookup("#navigation").requestFocus());
         w.session.loadBuiltIn("lenet", 0);
         w.session.loadSampleData();
+        w.tradeOffs.openBundled();
         return w;
     }
 
@@ -103,6 +111,8 @@ public final class Workbench {
     public BitWidthsViewModel bits() { return bits; }
     public BudgetsViewModel budgets() { return budgets; }
     public MacArrayViewModel mac() { return mac; }
+    public ErrorViewModel error() { return error; }
+    public TradeOffsViewModel tradeOffs() { return tradeOffs; }
     public ThemeManager theme() { return theme; }
     public ErrorDialogs errors() { return errors; }
 

@@ -31,6 +31,8 @@ import org.a2q.app.vm.BoundExplorerViewModel;
 import org.a2q.app.vm.BudgetsViewModel;
 import org.a2q.app.vm.MacArrayViewModel;
 import org.a2q.app.vm.DataViewModel;
+import org.a2q.app.vm.ErrorViewModel;
+import org.a2q.app.vm.TradeOffsViewModel;
 import org.a2q.app.vm.ModelViewModel;
 import org.a2q.app.vm.SessionViewModel;
 import org.a2q.app.vm.Settings;
@@ -54,6 +56,8 @@ public final class MainWindow extends BorderPane {
     private final BitWidthsViewModel bitsVm;
     private final BudgetsViewModel budgetsVm;
     private final MacArrayViewModel macVm;
+    private final ErrorViewModel errorVm;
+    private final TradeOffsViewModel tradeVm;
     private final ThemeManager theme;
     private final Settings settings;
     private final ListView<NavItem> nav = new ListView<>();
@@ -63,8 +67,11 @@ public final class MainWindow extends BorderPane {
 
     public MainWindow(SessionViewModel session, ModelViewModel modelVm, DataViewModel dataVm, TrainViewModel trainVm,
                       BoundExplorerViewModel learnVm, BitWidthsViewModel bitsVm, BudgetsViewModel budgetsVm,
-                      MacArrayViewModel macVm, ThemeManager theme, Settings settings) {
+                      MacArrayViewModel macVm, ErrorViewModel errorVm, TradeOffsViewModel tradeVm, ThemeManager theme,
+                      Settings settings) {
         this.macVm = macVm;
+        this.errorVm = errorVm;
+        this.tradeVm = tradeVm;
         this.bitsVm = bitsVm;
         this.budgetsVm = budgetsVm;
         this.session = session;
@@ -115,6 +122,8 @@ public final class MainWindow extends BorderPane {
             case BIT_WIDTHS -> new BitWidthsView(bitsVm, session);
             case BUDGETS -> new BudgetsView(budgetsVm, theme);
             case MAC_ARRAY -> new MacArrayView(macVm, session);
+            case ERROR -> new ErrorView(errorVm, theme, () -> select(NavItem.BIT_WIDTHS));
+            case TRADE_OFFS -> new TradeOffsView(tradeVm, theme, this::chooseSweepFolder);
             default -> new PendingView(item, () -> select(NavItem.LEARN));
         };
     }
@@ -215,6 +224,17 @@ public final class MainWindow extends BorderPane {
             remember(f.toPath());
             dataVm.openFolder(f.toPath());
         }
+    }
+
+    private File chooseSweepFolder() {
+        DirectoryChooser dc = new DirectoryChooser();
+        dc.setTitle("Open a sweep folder (with results.csv)");
+        initialDir(dc::setInitialDirectory);
+        File f = dc.showDialog(window());
+        if (f != null) {
+            remember(f.toPath());
+        }
+        return f;
     }
 
     private void saveRun() {

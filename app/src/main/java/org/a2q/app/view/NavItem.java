@@ -11,9 +11,9 @@ public enum NavItem {
     BIT_WIDTHS("Bit widths", Material2MZ.TUNE, false),
     TRAIN("Train", Material2MZ.SHOW_CHART, false),
     BUDGETS("Budgets", Material2AL.BAR_CHART, false),
-    ERROR("Error", Material2AL.INSIGHTS, true),
+    ERROR("Error", Material2AL.INSIGHTS, false),
     MAC_ARRAY("MAC array", Material2AL.DEVELOPER_BOARD, false),
-    TRADE_OFFS("Trade-offs", Material2AL.COMPARE_ARROWS, true),
+    TRADE_OFFS("Trade-offs", Material2AL.COMPARE_ARROWS, false),
     LEARN("Learn", Material2MZ.SCHOOL, false);
 
     private final String title;

@@ -20,7 +20,7 @@ class TextsTest {
     }
 
     @Test
-    void everyPendingViewHasHelp() {
+    void everyQuantizationViewHasHelp() {
         for (String id : List.of("bit-widths", "budgets", "error", "mac-array", "trade-offs")) {
             Texts.Page p = Texts.help(id);
             assertFalse(p.paragraphs().isEmpty(), id);
