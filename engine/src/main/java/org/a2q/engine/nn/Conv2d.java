@@ -13,7 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Forward and backward run the oneDNN-backed libnd4j {@code conv2d} / {@code conv2d_bp} kernels
  * into preallocated arrays.
  */
-public final class Conv2d extends Layer {
+public final class Conv2d extends WeightedLayer {
     private final int inChannels;
     private final int outChannels;
     private final int kernelH;
@@ -22,9 +22,6 @@ public final class Conv2d extends Layer {
     private final int strideW;
     private final int padH;
     private final int padW;
-    private final Param weight;
-    private final Param bias;
-    private WeightTransform weightTransform;
 
     private final NativeOp forwardOp;
     private final NativeOp weightGradOp;  // conv2d_bp: the fallback for strided layers
@@ -32,7 +29,6 @@ public final class Conv2d extends Layer {
     private INDArray input;
     private INDArray effectiveWeight;
     private INDArray output;
-    private INDArray weightGradScratch;
     private INDArray weightGradConv;
     private INDArray inputGradConv;
     private INDArray inputGradScratch;
@@ -53,9 +49,9 @@ public final class Conv2d extends Layer {
         this.padH = padH;
         this.padW = padW;
         long fanIn = (long) inChannels * kernelH * kernelW;
-        this.weight = new Param(name + ".weight", Param.Kind.WEIGHT,
+        Param weightParam = new Param(name + ".weight", Param.Kind.WEIGHT,
                 Init.uniformFanIn(rng, fanIn, outChannels, inChannels, kernelH, kernelW));
-        this.bias = bias ? new Param(name + ".bias", Param.Kind.BIAS, Init.uniformFanIn(rng, fanIn, outChannels)) : null;
+        initParams(weightParam, bias ? new Param(name + ".bias", Param.Kind.BIAS, Init.uniformFanIn(rng, fanIn, outChannels)) : null);
         // iArgs: kH,kW,sH,sW,pH,pW,dH,dW, paddingMode 0 (explicit), dataFormat 0 (NCHW), wFormat 1 (OIYX).
         long[] args = {kernelH, kernelW, strideH, strideW, padH, padW, 1, 1, 0, 0, 1};
         this.forwardOp = new NativeOp("conv2d", args);
@@ -68,25 +64,17 @@ public final class Conv2d extends Layer {
 
     public int inChannels() { return inChannels; }
     public int outChannels() { return outChannels; }
+    @Override public int outputs() { return outChannels; }
     public int kernelH() { return kernelH; }
     public int kernelW() { return kernelW; }
     public int strideH() { return strideH; }
     public int strideW() { return strideW; }
     public int padH() { return padH; }
     public int padW() { return padW; }
-    public Param weight() { return weight; }
-    public Param bias() { return bias; }
     /** Dot-product length of one output: Cin·kh·kw. */
     public long fanIn() { return (long) inChannels * kernelH * kernelW; }
 
-    public WeightTransform weightTransform() { return weightTransform; }
 
-    public void setWeightTransform(WeightTransform transform) { this.weightTransform = transform; }
-
-    /** The weight the convolution uses: the stored one or its quantized image. */
-    public INDArray effectiveWeight() {
-        return weightTransform == null ? weight.value() : weightTransform.forward(weight.value());
-    }
 
     @Override
     public long[] outputShape(long[]... in) {
@@ -109,8 +97,8 @@ public final class Conv2d extends Layer {
         input = inputs[0];
         effectiveWeight = effectiveWeight();
         output = Buffers.ensure(output, input.dataType(), outputShape(input.shape()));
-        INDArray[] in = bias == null ? new INDArray[] {input, effectiveWeight}
-                                     : new INDArray[] {input, effectiveWeight, bias.value()};
+        INDArray[] in = bias() == null ? new INDArray[] {input, effectiveWeight}
+                                     : new INDArray[] {input, effectiveWeight, bias().value()};
         forwardOp.exec(in, output);
         return output;
     }
@@ -138,11 +126,7 @@ public final class Conv2d extends Layer {
         }
         long[] xs = input.shape();
         long[] ys = gradOutput.shape();
-        INDArray gradW = weight.grad();
-        if (weightTransform != null) {
-            weightGradScratch = Buffers.like(weightGradScratch, weight.value());
-            gradW = weightGradScratch;
-        }
+        INDArray gradW = weightGradTarget();
         long ohFull = xs[2] + 2L * padH - (ys[2] - 1) * strideH;
         long owFull = xs[3] + 2L * padW - (ys[3] - 1) * strideW;
         weightGradConv = Buffers.ensure(weightGradConv, input.dataType(), inChannels, outChannels, ohFull, owFull);
@@ -155,8 +139,8 @@ public final class Conv2d extends Layer {
                         org.nd4j.linalg.indexing.NDArrayIndex.interval(0, kernelH),
                         org.nd4j.linalg.indexing.NDArrayIndex.interval(0, kernelW));
         gradW.assign(cropped.permute(1, 0, 2, 3));
-        if (bias != null) {
-            gradOutput.sum(bias.grad(), 0, 2, 3);
+        if (bias() != null) {
+            gradOutput.sum(bias().grad(), 0, 2, 3);
         }
         INDArray gradIn = gradInputs[0];
         if (gradIn != null) {
@@ -174,9 +158,7 @@ public final class Conv2d extends Layer {
                         org.nd4j.linalg.indexing.NDArrayIndex.interval(0, dw)).assign(inputGradConv);
             }
         }
-        if (weightTransform != null) {
-            weightTransform.backward(gradW, weight.grad());
-        }
+        finishWeightGrad(gradW);
     }
 
     private void backwardWithConv2dBp(INDArray gradOutput, INDArray[] gradInputs) {
@@ -185,32 +167,13 @@ public final class Conv2d extends Layer {
             inputGradScratch = Buffers.like(inputGradScratch, input);
             gradIn = inputGradScratch;
         }
-        INDArray gradW = weight.grad();
-        if (weightTransform != null) {
-            weightGradScratch = Buffers.like(weightGradScratch, weight.value());
-            gradW = weightGradScratch;
-        }
-        if (bias == null) {
+        INDArray gradW = weightGradTarget();
+        if (bias() == null) {
             weightGradOp.exec(new INDArray[] {input, effectiveWeight, gradOutput}, gradIn, gradW);
         } else {
-            weightGradOp.exec(new INDArray[] {input, effectiveWeight, bias.value(), gradOutput}, gradIn, gradW, bias.grad());
+            weightGradOp.exec(new INDArray[] {input, effectiveWeight, bias().value(), gradOutput}, gradIn, gradW, bias().grad());
         }
-        if (weightTransform != null) {
-            weightTransform.backward(gradW, weight.grad());
-        }
-    }
-
-    @Override
-    public List<Param> params() {
-        List<Param> list = new ArrayList<>();
-        list.add(weight);
-        if (bias != null) {
-            list.add(bias);
-        }
-        if (weightTransform != null) {
-            list.addAll(weightTransform.params());
-        }
-        return list;
+        finishWeightGrad(gradW);
     }
 
     @Override
@@ -221,7 +184,7 @@ public final class Conv2d extends Layer {
         a.put("kernel", List.of(kernelH, kernelW));
         a.put("stride", List.of(strideH, strideW));
         a.put("padding", List.of(padH, padW));
-        a.put("bias", bias != null);
+        a.put("bias", bias() != null);
         return a;
     }
 }

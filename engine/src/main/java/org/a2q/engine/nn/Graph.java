@@ -358,13 +358,7 @@ public final class Graph {
     }
 
     public static WeightTransform weightTransform(Layer layer) {
-        if (layer instanceof Conv2d c) {
-            return c.weightTransform();
-        }
-        if (layer instanceof Linear l) {
-            return l.weightTransform();
-        }
-        return null;
+        return layer instanceof WeightedLayer w ? w.weightTransform() : null;
     }
 
     private static String join(long[] a) {

@@ -10,17 +10,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** Fully connected layer y = x·Wᵀ + b with W [out, in] (PyTorch layout), x [batch, in]. */
-public final class Linear extends Layer {
+public final class Linear extends WeightedLayer {
     private final int inFeatures;
     private final int outFeatures;
-    private final Param weight;
-    private final Param bias;
-    private WeightTransform weightTransform;
 
     private INDArray input;
     private INDArray effectiveWeight;
     private INDArray output;
-    private INDArray weightGradScratch;
     // libnd4j matmul (oneDNN in this build) into preallocated outputs: Nd4j.gemm with a transposed
     // operand measured 5–10x slower here on these skinny shapes. iArgs: transpose x, y, z.
     private final NativeOp forwardMatmul = new NativeOp("matmul", 0, 1, 0).withFloatArgs(1.0, 0.0);
@@ -34,22 +30,16 @@ public final class Linear extends Layer {
         }
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
-        this.weight = new Param(name + ".weight", Param.Kind.WEIGHT,
+        Param weightParam = new Param(name + ".weight", Param.Kind.WEIGHT,
                 Init.uniformFanIn(rng, inFeatures, outFeatures, inFeatures));
-        this.bias = bias ? new Param(name + ".bias", Param.Kind.BIAS, Init.uniformFanIn(rng, inFeatures, outFeatures)) : null;
+        initParams(weightParam, bias ? new Param(name + ".bias", Param.Kind.BIAS, Init.uniformFanIn(rng, inFeatures, outFeatures)) : null);
     }
 
     public int inFeatures() { return inFeatures; }
     public int outFeatures() { return outFeatures; }
-    public Param weight() { return weight; }
-    public Param bias() { return bias; }
+    @Override public int outputs() { return outFeatures; }
     public long fanIn() { return inFeatures; }
-    public WeightTransform weightTransform() { return weightTransform; }
-    public void setWeightTransform(WeightTransform transform) { this.weightTransform = transform; }
 
-    public INDArray effectiveWeight() {
-        return weightTransform == null ? weight.value() : weightTransform.forward(weight.value());
-    }
 
     @Override
     public long[] outputShape(long[]... in) {
@@ -67,43 +57,24 @@ public final class Linear extends Layer {
         effectiveWeight = effectiveWeight();
         output = Buffers.ensure(output, input.dataType(), outputShape(input.shape()));
         forwardMatmul.exec(new INDArray[] {input, effectiveWeight}, output);   // y = x·Wᵀ
-        if (bias != null) {
-            output.addiRowVector(bias.value());
+        if (bias() != null) {
+            output.addiRowVector(bias().value());
         }
         return output;
     }
 
     @Override
     public void backward(INDArray gradOutput, INDArray[] gradInputs) {
-        INDArray gradW = weight.grad();
-        if (weightTransform != null) {
-            weightGradScratch = Buffers.like(weightGradScratch, weight.value());
-            gradW = weightGradScratch;
-        }
+        INDArray gradW = weightGradTarget();
         // dW = dYᵀ·X, db = Σ_batch dY, dX = dY·W
         weightGradMatmul.exec(new INDArray[] {gradOutput, input}, gradW);
-        if (bias != null) {
-            gradOutput.sum(bias.grad(), 0);
+        if (bias() != null) {
+            gradOutput.sum(bias().grad(), 0);
         }
         if (gradInputs[0] != null) {
             inputGradMatmul.exec(new INDArray[] {gradOutput, effectiveWeight}, gradInputs[0]);
         }
-        if (weightTransform != null) {
-            weightTransform.backward(gradW, weight.grad());
-        }
-    }
-
-    @Override
-    public List<Param> params() {
-        List<Param> list = new ArrayList<>();
-        list.add(weight);
-        if (bias != null) {
-            list.add(bias);
-        }
-        if (weightTransform != null) {
-            list.addAll(weightTransform.params());
-        }
-        return list;
+        finishWeightGrad(gradW);
     }
 
     @Override
@@ -111,7 +82,7 @@ public final class Linear extends Layer {
         Map<String, Object> a = new LinkedHashMap<>();
         a.put("in", inFeatures);
         a.put("out", outFeatures);
-        a.put("bias", bias != null);
+        a.put("bias", bias() != null);
         return a;
     }
 }

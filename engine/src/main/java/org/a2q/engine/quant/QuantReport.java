@@ -2,11 +2,9 @@ package org.a2q.engine.quant;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.a2q.engine.nn.Conv2d;
 import org.a2q.engine.nn.Graph;
-import org.a2q.engine.nn.Layer;
-import org.a2q.engine.nn.Linear;
 import org.a2q.engine.nn.WeightTransform;
+import org.a2q.engine.nn.WeightedLayer;
 
 /**
  * The per-layer, per-channel accumulator report that the CLI prints and the GUI's Budgets view
@@ -39,7 +37,7 @@ public final class QuantReport {
     public static List<LayerReport> of(Graph g) {
         List<LayerReport> out = new ArrayList<>();
         for (String name : QuantConfig.weightLayers(g)) {
-            Layer layer = g.node(name).layer();
+            WeightedLayer layer = (WeightedLayer) g.node(name).layer();
             WeightTransform t = Graph.weightTransform(layer);
             if (t == null) {
                 continue;
@@ -47,13 +45,8 @@ public final class QuantReport {
             Quantization.InputFormat f = Quantization.inputFormat(g, name);
             int n = f == null ? 8 : f.bits();
             boolean signed = f == null || f.signed();
-            long k = layer instanceof Conv2d c ? c.fanIn() : ((Linear) layer).fanIn();
-            // Refresh the quantizer's integer image from the current parameters.
-            if (layer instanceof Conv2d c) {
-                c.effectiveWeight();
-            } else {
-                ((Linear) layer).effectiveWeight();
-            }
+            long k = layer.fanIn();
+            layer.effectiveWeight(); // refresh the quantizer's integer image from the current parameters
             IntegerWeights iw;
             QuantMethod method;
             int m;

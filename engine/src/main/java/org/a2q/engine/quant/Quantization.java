@@ -18,6 +18,7 @@ import org.a2q.engine.nn.Pool2d;
 import org.a2q.engine.nn.ReLU;
 import org.a2q.engine.nn.Reshape;
 import org.a2q.engine.nn.WeightTransform;
+import org.a2q.engine.nn.WeightedLayer;
 
 /**
  * Turns a float graph into a quantized one (the "transform" of design.md):
@@ -133,12 +134,12 @@ public final class Quantization {
 
     /** Creates and attaches the weight quantizer of one layer; initialises it from the weights if asked. */
     static void attach(Graph g, String name, QuantSpec spec, boolean initialise) {
-        Layer layer = g.node(name).layer();
+        WeightedLayer layer = (WeightedLayer) g.node(name).layer();
         if (spec.method() == QuantMethod.FP32) {
             return;
         }
-        int cout = layer instanceof Conv2d c ? c.outChannels() : ((Linear) layer).outFeatures();
-        var weight = layer instanceof Conv2d c ? c.weight() : ((Linear) layer).weight();
+        int cout = layer.outputs();
+        var weight = layer.weight();
         WeightTransform t;
         if (spec.method().constrained()) {
             InputFormat f = inputFormat(g, name);
@@ -160,11 +161,7 @@ public final class Quantization {
             }
             t = q;
         }
-        if (layer instanceof Conv2d c) {
-            c.setWeightTransform(t);
-        } else {
-            ((Linear) layer).setWeightTransform(t);
-        }
+        layer.setWeightTransform(t);
     }
 
     /** Sets every learned activation scale from a high percentile of what it sees on a few batches. */
