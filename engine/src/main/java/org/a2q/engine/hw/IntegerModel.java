@@ -548,6 +548,16 @@ public final class IntegerModel {
      */
     public Result evaluate(ImageDataset data, int limit, AccumulatorMode mode, boolean stats, boolean compareFloat,
                            int batchSize) {
+        return evaluate(data, limit, mode, stats, compareFloat, batchSize, org.a2q.engine.train.Cancellation.none());
+    }
+
+    /**
+     * As above, stopping between batches once {@code cancel} is set: the result then covers the
+     * images done so far ({@link Result#images()}), so a cancelled simulation still reports what
+     * it measured and never leaves anything half-written.
+     */
+    public Result evaluate(ImageDataset data, int limit, AccumulatorMode mode, boolean stats, boolean compareFloat,
+                           int batchSize, org.a2q.engine.train.Cancellation cancel) {
         int n = limit <= 0 ? data.size() : Math.min(limit, data.size());
         Batcher batcher = new Batcher(data, batchSize, dtype);
         int[] items = new int[n];
@@ -560,8 +570,13 @@ public final class IntegerModel {
         int floatCorrect = 0;
         int agreeing = 0;
         long nanos = 0;
+        int done = 0;
         for (int from = 0; from < n; from += batchSize) {
+            if (cancel.isCancelled()) {
+                break;
+            }
             int count = Math.min(batchSize, n - from);
+            done = from + count;
             Batch b = batcher.fill(items, from, count);
             INDArray x = b.features();
             int[] ref = null;
@@ -587,7 +602,10 @@ public final class IntegerModel {
                 }
             }
         }
-        return new Result(mode, n, correct, compareFloat ? floatCorrect : -1, compareFloat ? agreeing : -1, predictions,
+        if (done < n) {
+            predictions = java.util.Arrays.copyOf(predictions, done);
+        }
+        return new Result(mode, done, correct, compareFloat ? floatCorrect : -1, compareFloat ? agreeing : -1, predictions,
                 tallies, nanos, macsPerImage());
     }
 

@@ -52,6 +52,35 @@ class IntegerModelTest {
         new Trainer(qat, TrainConfig.defaults(1).withMaxStepsPerEpoch(15)).fit(data.train(), null, Cancellation.none());
     }
 
+    /**
+     * A simulation cancelled from another thread stops between batches and reports the images it
+     * finished; the interrupt flag (which Cancellation also honours) stops it before the first.
+     */
+    @Test
+    void simulationCanBeCancelled() throws Exception {
+        IntegerModel m = IntegerModel.compile(a2qPlus, AccumulatorPolicy.AS_TRAINED);
+        Thread.currentThread().interrupt();
+        IntegerModel.Result none;
+        try {
+            none = m.evaluate(data.test(), 0, AccumulatorMode.WRAP, true, false, 100, new Cancellation());
+        } finally {
+            Thread.interrupted();
+        }
+        assertEquals(0, none.images());
+        assertEquals(0, none.predictions().length);
+
+        Cancellation c = new Cancellation();
+        java.util.concurrent.atomic.AtomicReference<IntegerModel.Result> result = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> result.set(m.evaluate(data.test(), 0, AccumulatorMode.SATURATE, true, false, 50, c)));
+        t.start();
+        Thread.sleep(300);
+        c.cancel();
+        t.join(60_000);
+        IntegerModel.Result r = result.get();
+        assertTrue(r.images() < 2000 && r.images() % 50 == 0, "stopped between batches after " + r.images());
+        assertEquals(r.images(), r.predictions().length);
+    }
+
     @Test
     void exactModeAgreesWithTheFakeQuantizedModelOnTheBundledTestSet() {
         IntegerModel m = IntegerModel.compile(a2qPlus, AccumulatorPolicy.AS_TRAINED);
