@@ -15,7 +15,25 @@ import java.util.List;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PointResult(int format, SweepJob job, double accuracy, double trainSeconds, String run,
-                          List<HiddenLayer> hiddenLayers) {
+                          List<HiddenLayer> hiddenLayers, List<WrapCheck> wrap) {
+
+    /**
+     * The model run bit-exactly with P-bit wrapping accumulators in its hidden layers (first and last
+     * layers 32-bit) on the first {@code images} test images.
+     *
+     * @param wrongDotProducts dot products whose wrapped result differed from the exact one
+     * @param accuracy         test accuracy of the integer model with those registers
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record WrapCheck(int accBits, int images, long wrongDotProducts, double accuracy) { }
+
+    /** The measured check at P, or null when P was not simulated. */
+    public WrapCheck wrapAt(int p) {
+        if (wrap == null) {
+            return null;
+        }
+        return wrap.stream().filter(w -> w.accBits() == p).findFirst().orElse(null);
+    }
 
     /**
      * One hidden (not first, not last) conv/linear layer as QuantReport saw it after training.

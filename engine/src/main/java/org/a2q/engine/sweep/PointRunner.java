@@ -1,5 +1,9 @@
 package org.a2q.engine.sweep;
 
+import org.a2q.engine.hw.AccumulatorMode;
+import org.a2q.engine.hw.AccumulatorPolicy;
+import org.a2q.engine.hw.IntegerModel;
+import org.a2q.engine.hw.OverflowTally;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -84,7 +88,7 @@ public final class PointRunner {
         try {
             PointResult r = JSON.readValue(Files.readAllBytes(f), PointResult.class);
             boolean ok = r != null && r.format() == SweepJob.FORMAT && job.equals(r.job()) && r.hiddenLayers() != null
-                    && r.run() != null && Files.isRegularFile(pointDir.resolve(r.run()))
+                    && r.run() != null && Files.isRegularFile(pointDir.resolve(r.run())) && r.wrap() != null
                     && Double.isFinite(r.accuracy()) && r.accuracy() >= 0 && r.accuracy() <= 1;
             return ok ? Optional.of(r) : Optional.empty();
         } catch (IOException | RuntimeException e) {
@@ -125,12 +129,48 @@ public final class PointRunner {
         String runName = RunFile.MODEL_FILE;
         RunFile.save(dir.resolve(runName), g, trainer.optimizer(), trainer.epochsDone(), trainer.history(),
                 Map.of(Quantization.SECTION, Quantization.section(g, qcfg)));
-        PointResult r = new PointResult(SweepJob.FORMAT, job, acc, seconds, runName, hiddenLayers(g));
+        List<PointResult.HiddenLayer> hidden = hiddenLayers(g);
+        PointResult r = new PointResult(SweepJob.FORMAT, job, acc, seconds, runName, hidden,
+                wrapChecks(g, job, hidden, split, cancel));
         if (cancel.isCancelled()) {
             throw new Cancelled(job.pointName());
         }
         AtomicFiles.write(dir.resolve(RESULT_FILE), out -> JSON.writeValue(nonClosing(out), r));
         return r;
+    }
+
+    /** Test images each wrap check runs (the first ones of the test set), to keep a point's cost small. */
+    public static final int WRAP_CHECK_IMAGES = 1000;
+    /** The narrowest P simulated for unconstrained QAT (narrower registers are not a realistic target). */
+    public static final int WRAP_CHECK_MIN_BITS = 8;
+
+    /**
+     * Measured overflows: a constrained point at its own P; a QAT point at every P from
+     * {@value #WRAP_CHECK_MIN_BITS} up to the exact width its weights need (at and above that width
+     * no input can overflow, which the exact worst case proves), so any swept P can be looked up.
+     */
+    static List<PointResult.WrapCheck> wrapChecks(Graph g, SweepJob job, List<PointResult.HiddenLayer> hidden,
+                                                  DatasetSplit split, Cancellation cancel) {
+        List<Integer> ps = new ArrayList<>();
+        if (job.accBits() != null) {
+            ps.add(job.accBits());
+        } else {
+            int needed = hidden.stream().mapToInt(PointResult.HiddenLayer::exactWidth).max().orElse(WRAP_CHECK_MIN_BITS);
+            for (int p = WRAP_CHECK_MIN_BITS; p <= Math.min(needed, 32); p++) {
+                ps.add(p);
+            }
+        }
+        List<PointResult.WrapCheck> out = new ArrayList<>();
+        for (int p : ps) {
+            IntegerModel m = IntegerModel.compile(g, AccumulatorPolicy.hidden(p));
+            IntegerModel.Result res = m.evaluate(split.test(), WRAP_CHECK_IMAGES, AccumulatorMode.WRAP, true, false, 250, cancel);
+            if (cancel.isCancelled()) {
+                throw new Cancelled(job.pointName());
+            }
+            long wrong = res.tallies().values().stream().mapToLong(OverflowTally::totalMismatches).sum();
+            out.add(new PointResult.WrapCheck(p, res.images(), wrong, res.accuracy()));
+        }
+        return out;
     }
 
     /** The hidden conv/linear layers (all but first and last, which stay 8-bit and unconstrained) as measured now. */

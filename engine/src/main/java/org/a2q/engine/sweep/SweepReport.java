@@ -28,19 +28,26 @@ public final class SweepReport {
         }
         b.append("![accuracy vs accumulator width](").append(Sweep.CHART_FILE).append(")\n\n");
         b.append("## Results\n\n");
-        b.append("| method | M | N | P | init | accuracy | exact width needed | channels at risk | sparsity | "
-                + "mean budget utilisation | train s | run |\n");
-        b.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        b.append("| method | M | N | P | init | accuracy | exact width needed | channels at risk | wrap overflows | "
+                + "accuracy with wrapping P-bit registers | sparsity | mean budget utilisation | train s | run |\n");
+        b.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (SweepTable.Row r : o.rows()) {
-            b.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %s | %.2f%% | %d | %d | %.3f | %.3f | %.1f | `%s` |%n",
+            String wrapAcc = Double.isNaN(r.wrapAccuracy()) ? (r.wrapOverflows() == 0 ? "= accuracy" : "—")
+                    : String.format(Locale.ROOT, "%.2f%%", 100 * r.wrapAccuracy());
+            b.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %s | %.2f%% | %d | %d | %s | %s | %.3f | %.3f | %.1f | `%s` |%n",
                     r.method(), r.weightBits(), r.actBits(), r.accBits(), r.init(), 100 * r.accuracy(), r.exactWidthNeeded(),
-                    r.channelsAtRisk(), r.sparsity(), r.meanBudgetUtilisation(), r.trainSeconds(), r.run()));
+                    r.channelsAtRisk(), r.wrapOverflows() < 0 ? "—" : String.format(Locale.ROOT, "%,d", r.wrapOverflows()),
+                    wrapAcc, r.sparsity(), r.meanBudgetUtilisation(), r.trainSeconds(), r.run()));
         }
         b.append("\nThe same rows are in [").append(Sweep.CSV_FILE).append("](").append(Sweep.CSV_FILE).append(").\n\n");
         b.append("Columns, over the hidden conv/linear layers (the first and last layer are 8-bit and unconstrained):\n\n");
         b.append("- *exact width needed*: the largest exact worst-case accumulator width any channel's integer weights need.\n");
         b.append("- *channels at risk*: channels whose exact worst-case width exceeds P. 0 means no input can overflow a "
                 + "P-bit accumulator; a positive count means some input may (it is not a measured overflow count).\n");
+        b.append("- *wrap overflows*: measured — the model run bit-exactly with wrapping P-bit accumulators in its hidden "
+                + "layers on the first " + PointRunner.WRAP_CHECK_IMAGES + " test images; dot products whose wrapped "
+                + "result differs from the exact one, and the accuracy with those registers. Where no check ran and "
+                + "P is at least the exact width needed, the count is 0 by proof (\"= accuracy\").\n");
         b.append("- *mean budget utilisation*: mean over channels of ‖q‖₁ / ⌊T⌋ at the row's P, with T the method's own "
                 + "bound; for qat, T is A2Q's bound (above 1: the weights do not fit that budget).\n");
         b.append("- qat is trained once (P does not enter its training) and judged against every P; the chart draws it "

@@ -21,10 +21,10 @@ public final class SweepTable {
      */
     public record Row(String method, int weightBits, int actBits, int accBits, String init, double accuracy,
                       int exactWidthNeeded, int channelsAtRisk, double sparsity, double meanBudgetUtilisation,
-                      double trainSeconds, String run) { }
+                      double trainSeconds, String run, long wrapOverflows, double wrapAccuracy) { }
 
     public static final String HEADER = "method,M,N,P,init,accuracy,exact_width_needed,channels_at_risk,sparsity,"
-            + "mean_budget_utilisation,train_seconds,run";
+            + "mean_budget_utilisation,train_seconds,run,wrap_overflows,wrap_accuracy";
 
     /** Constrained points give one row at their own P; the single QAT point gives one row per swept P. */
     public static List<Row> rows(List<PointResult> results, List<Integer> accBits, String runPrefix) {
@@ -35,8 +35,13 @@ public final class SweepTable {
             List<Integer> ps = j.accBits() != null ? List.of(j.accBits()) : accBits;
             for (int p : ps) {
                 double util = j.accBits() != null ? ownUtilisation(r) : a2qUtilisationAt(r, p);
+                // Measured where simulated; at or above the exact width needed none can overflow (proved),
+                // below the narrowest simulated width it is unknown (−1 / NaN).
+                PointResult.WrapCheck w = r.wrapAt(p);
+                long wrapOverflows = w != null ? w.wrongDotProducts() : p >= r.exactWidthNeeded() ? 0 : -1;
+                double wrapAccuracy = w != null ? w.accuracy() : Double.NaN;
                 rows.add(new Row(j.method(), j.weightBits(), j.actBits(), p, j.init(), r.accuracy(), r.exactWidthNeeded(),
-                        r.channelsAtRisk(p), r.sparsity(), util, r.trainSeconds(), run));
+                        r.channelsAtRisk(p), r.sparsity(), util, r.trainSeconds(), run, wrapOverflows, wrapAccuracy));
             }
         }
         rows.sort(Comparator.comparingInt((Row x) -> QuantMethod.parse(x.method()).ordinal()).thenComparingInt(Row::accBits));
@@ -71,9 +76,10 @@ public final class SweepTable {
     public static String csv(List<Row> rows) {
         StringBuilder sb = new StringBuilder(HEADER).append('\n');
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%s,%.6f,%d,%d,%.6f,%.6f,%.3f,%s%n", r.method(), r.weightBits(),
+            sb.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%s,%.6f,%d,%d,%.6f,%.6f,%.3f,%s,%d,%s%n", r.method(), r.weightBits(),
                     r.actBits(), r.accBits(), r.init(), r.accuracy(), r.exactWidthNeeded(), r.channelsAtRisk(), r.sparsity(),
-                    r.meanBudgetUtilisation(), r.trainSeconds(), csvField(r.run())));
+                    r.meanBudgetUtilisation(), r.trainSeconds(), csvField(r.run()), r.wrapOverflows(),
+                    Double.isNaN(r.wrapAccuracy()) ? "" : String.format(Locale.ROOT, "%.6f", r.wrapAccuracy())));
         }
         return sb.toString();
     }

@@ -103,6 +103,20 @@ class SweepTest {
         assertEquals(q12[11], q16[11]);
         assertEquals("points/qat/model.a2q", q12[11]);
 
+        // Measured wrap overflows: never for the constrained points (the guarantee, here simulated);
+        // a count ≥ 0 for QAT wherever it was simulated, and 0 where P covers its exact width.
+        for (String key : Set4.KEYS) {
+            String[] f = byKey.get(key);
+            long wrap = Long.parseLong(f[12]);
+            assertTrue(wrap >= 0, key + " wrap overflows " + wrap);
+            if (key.startsWith("a2q")) {
+                assertEquals(0, wrap, key);
+                assertEquals(Double.parseDouble(f[13]), Double.parseDouble(f[5]), 0.05, key + ": wrap accuracy vs accuracy");
+            }
+            if (Integer.parseInt(f[3]) >= Integer.parseInt(f[6])) {
+                assertEquals(0, wrap, key + " at or above its exact width");
+            }
+        }
         for (String key : Set4.KEYS) {
             String[] f = byKey.get(key);
             int p = Integer.parseInt(f[3]);
