@@ -1,5 +1,7 @@
 package org.a2q.app;
 
+import static org.a2q.app.WorkbenchFixture.waitUntil;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,18 +13,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
-import java.util.prefs.Preferences;
 import javafx.scene.Node;
 import javafx.scene.control.Label;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
-import javafx.stage.Stage;
 import org.a2q.app.vm.ErrorViewModel;
 import org.a2q.app.vm.SessionViewModel;
-import org.a2q.app.vm.Settings;
 import org.a2q.app.vm.TradeOffsViewModel;
 import org.a2q.engine.analysis.QuantizationError;
 import org.a2q.engine.data.Batcher;
@@ -61,20 +58,12 @@ class ErrorTradeOffsUiTest {
 
     @BeforeAll
     static void openWorkbench() throws Exception {
-        Settings settings = new Settings(Preferences.userRoot().node(PREFS));
-        settings.clear();
-        Stage stage = FxToolkit.registerPrimaryStage();
-        FxToolkit.setupFixture(() -> wb = Workbench.open(stage, settings));
-        waitUntil(60, () -> wb.model().layers().size() > 0 && wb.session().data() != null && !wb.runner().isBusy());
+        wb = WorkbenchFixture.open(PREFS);
     }
 
     @AfterAll
     static void close() throws Exception {
-        FxToolkit.setupFixture(() -> {
-            wb.stage().setOnHidden(null);
-            wb.stage().hide();
-        });
-        Preferences.userRoot().node(PREFS).removeNode();
+        WorkbenchFixture.close(wb, PREFS);
     }
 
     @Test
@@ -240,8 +229,4 @@ class ErrorTradeOffsUiTest {
         WaitForAsyncUtils.waitForFxEvents();
     }
 
-    private static void waitUntil(int seconds, BooleanSupplier condition) throws TimeoutException {
-        WaitForAsyncUtils.waitFor(seconds, TimeUnit.SECONDS, condition::getAsBoolean);
-        WaitForAsyncUtils.waitForFxEvents();
-    }
 }

@@ -1,16 +1,15 @@
 package org.a2q.app;
 
+import static org.a2q.app.WorkbenchFixture.waitUntil;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
 import java.util.prefs.Preferences;
 import javafx.scene.Node;
 import javafx.scene.control.DialogPane;
@@ -18,8 +17,6 @@ import javafx.scene.control.Label;
 import javafx.scene.control.TableView;
 import javafx.scene.input.KeyCode;
 import javafx.scene.layout.TilePane;
-import javafx.stage.Stage;
-import javafx.stage.Window;
 import org.a2q.app.view.ErrorDialogs;
 import org.a2q.app.view.NavItem;
 import org.a2q.app.vm.Settings;
@@ -51,31 +48,17 @@ class MainFlowUiTest {
 
     @BeforeAll
     static void openWorkbench() throws Exception {
-        Settings settings = new Settings(Preferences.userRoot().node(PREFS));
-        settings.clear();
-        Stage stage = FxToolkit.registerPrimaryStage();
-        FxToolkit.setupFixture(() -> wb = Workbench.open(stage, settings));
-        waitUntil(60, () -> wb.model().layers().size() > 0 && wb.session().data() != null && !wb.runner().isBusy());
+        wb = WorkbenchFixture.open(PREFS);
     }
 
     @AfterAll
     static void close() throws Exception {
-        FxToolkit.setupFixture(() -> {
-            wb.stage().setOnHidden(null); // its settings node is about to be removed
-            wb.stage().hide();
-        });
-        Preferences.userRoot().node(PREFS).removeNode();
+        WorkbenchFixture.close(wb, PREFS);
     }
 
     @AfterEach
     void closeDialogs() throws Exception {
-        FxToolkit.setupFixture(() -> {
-            for (Window w : List.copyOf(Window.getWindows())) {
-                if (w != wb.stage()) {
-                    ((Stage) w).close();
-                }
-            }
-        });
+        WorkbenchFixture.closeDialogs(wb);
     }
 
     @Test
@@ -223,8 +206,4 @@ class MainFlowUiTest {
         return robot.lookup("." + ErrorDialogs.STYLE_CLASS).queryAs(DialogPane.class);
     }
 
-    private static void waitUntil(int seconds, BooleanSupplier condition) throws TimeoutException {
-        WaitForAsyncUtils.waitFor(seconds, TimeUnit.SECONDS, condition::getAsBoolean);
-        WaitForAsyncUtils.waitForFxEvents();
-    }
 }

@@ -1,5 +1,7 @@
 package org.a2q.app;
 
+import static org.a2q.app.WorkbenchFixture.waitUntil;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -9,15 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
-import java.util.prefs.Preferences;
 import javafx.scene.control.ChoiceBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.Spinner;
-import javafx.stage.Stage;
-import org.a2q.app.vm.Settings;
 import org.a2q.engine.quant.QuantMethod;
 import org.a2q.engine.quant.QuantReport;
 import org.a2q.engine.quant.QuantReport.LayerReport;
@@ -49,20 +45,12 @@ class QuantFlowUiTest {
 
     @BeforeAll
     static void openWorkbench() throws Exception {
-        Settings settings = new Settings(Preferences.userRoot().node(PREFS));
-        settings.clear();
-        Stage stage = FxToolkit.registerPrimaryStage();
-        FxToolkit.setupFixture(() -> wb = Workbench.open(stage, settings));
-        waitUntil(60, () -> wb.model().layers().size() > 0 && wb.session().data() != null && !wb.runner().isBusy());
+        wb = WorkbenchFixture.open(PREFS);
     }
 
     @AfterAll
     static void close() throws Exception {
-        FxToolkit.setupFixture(() -> {
-            wb.stage().setOnHidden(null);
-            wb.stage().hide();
-        });
-        Preferences.userRoot().node(PREFS).removeNode();
+        WorkbenchFixture.close(wb, PREFS);
     }
 
     @Test
@@ -206,8 +194,4 @@ class QuantFlowUiTest {
         WaitForAsyncUtils.waitForFxEvents();
     }
 
-    private static void waitUntil(int seconds, BooleanSupplier condition) throws TimeoutException {
-        WaitForAsyncUtils.waitFor(seconds, TimeUnit.SECONDS, condition::getAsBoolean);
-        WaitForAsyncUtils.waitForFxEvents();
-    }
 }

@@ -1,29 +1,23 @@
 package org.a2q.app;
 
+import static org.a2q.app.WorkbenchFixture.waitUntil;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
-import java.util.prefs.Preferences;
 import javafx.application.Platform;
 import javafx.scene.control.Button;
 import javafx.scene.control.ButtonType;
 import javafx.scene.control.DialogPane;
 import javafx.scene.control.Label;
-import javafx.stage.Stage;
-import javafx.stage.Window;
 import org.a2q.app.view.ErrorDialogs;
 import org.a2q.app.view.NavItem;
-import org.a2q.app.vm.Settings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.testfx.api.FxRobot;
-import org.testfx.api.FxToolkit;
 import org.testfx.util.WaitForAsyncUtils;
 
 /**
@@ -38,25 +32,12 @@ class UncaughtErrorUiTest {
 
     @BeforeAll
     static void openWorkbench() throws Exception {
-        Settings settings = new Settings(Preferences.userRoot().node(PREFS));
-        settings.clear();
-        Stage stage = FxToolkit.registerPrimaryStage();
-        FxToolkit.setupFixture(() -> wb = Workbench.open(stage, settings));
-        waitUntil(60, () -> wb.model().layers().size() > 0 && wb.session().data() != null && !wb.runner().isBusy());
+        wb = WorkbenchFixture.open(PREFS);
     }
 
     @AfterAll
     static void close() throws Exception {
-        FxToolkit.setupFixture(() -> {
-            for (Window w : List.copyOf(Window.getWindows())) {
-                if (w != wb.stage()) {
-                    ((Stage) w).close();
-                }
-            }
-            wb.stage().setOnHidden(null);
-            wb.stage().hide();
-        });
-        Preferences.userRoot().node(PREFS).removeNode();
+        WorkbenchFixture.close(wb, PREFS);
     }
 
     @Test
@@ -112,8 +93,4 @@ class UncaughtErrorUiTest {
         return robot.lookup("." + ErrorDialogs.STYLE_CLASS).queryAs(DialogPane.class);
     }
 
-    private static void waitUntil(int seconds, BooleanSupplier condition) throws TimeoutException {
-        WaitForAsyncUtils.waitFor(seconds, TimeUnit.SECONDS, condition::getAsBoolean);
-        WaitForAsyncUtils.waitForFxEvents();
-    }
 }
