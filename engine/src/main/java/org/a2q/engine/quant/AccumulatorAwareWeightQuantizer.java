@@ -438,22 +438,12 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
 
     /** Per-channel s = clamp-min(2^d or s), from the current parameters. */
     public double[] scales() {
-        double[] s = new double[channels];
-        scale.readRaw(s);
-        for (int c = 0; c < channels; c++) {
-            s[c] = LearnedChannelScale.clampMin(s[c]);
-        }
-        return s;
+        return scale.clampedValues();
     }
 
     /** Per-channel g = clamp-min(2^t), from the current parameters. */
     public double[] norms() {
-        double[] g = new double[channels];
-        norm.readRaw(g);
-        for (int c = 0; c < channels; c++) {
-            g[c] = LearnedChannelScale.clampMin(g[c]);
-        }
-        return g;
+        return norm.clampedValues();
     }
 
     /** Whether g_c/s_c exceeded T in the last forward pass, so g′ = T (the constraint is active). */

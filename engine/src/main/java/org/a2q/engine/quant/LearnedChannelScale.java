@@ -53,6 +53,16 @@ final class LearnedChannelScale {
         }
     }
 
+    /** The values the forward pass uses, clamp-min(2^d or s) per channel, as a new array. */
+    double[] clampedValues() {
+        double[] out = new double[channels];
+        readRaw(out);
+        for (int c = 0; c < channels; c++) {
+            out[c] = clampMin(out[c]);
+        }
+        return out;
+    }
+
     /** max(value, 1e-10): what the forward pass uses. */
     static double clampMin(double raw) {
         return Math.max(raw, MIN_VALUE);

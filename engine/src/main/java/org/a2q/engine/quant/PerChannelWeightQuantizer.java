@@ -154,12 +154,7 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
 
     /** Per-channel s = clamp-min(2^d or s), from the current parameters. */
     public double[] scales() {
-        double[] s = new double[channels];
-        scale.readRaw(s);
-        for (int c = 0; c < channels; c++) {
-            s[c] = LearnedChannelScale.clampMin(s[c]);
-        }
-        return s;
+        return scale.clampedValues();
     }
 
     /** Integer weights q of the last forward pass with Pos, Neg, ‖q‖₁ per channel. */
