@@ -104,14 +104,17 @@ public final class Quantization {
             if (l instanceof ActivationQuantizer aq) {
                 return aq;
             }
-            boolean keepsGrid = l instanceof Reshape || l instanceof Identity
-                    || (l instanceof Pool2d p && p.kind() == Pool2d.Kind.MAX);
-            if (!keepsGrid) {
+            if (!keepsGrid(l)) {
                 return null;
             }
             cur = firstInput.get(cur);
         }
         return null;
+    }
+
+    /** Nodes whose output is still on their input's quantization grid: max-pool, flatten/reshape, identity. */
+    private static boolean keepsGrid(Layer l) {
+        return l instanceof Reshape || l instanceof Identity || (l instanceof Pool2d p && p.kind() == Pool2d.Kind.MAX);
     }
 
     /** The quantizer feeding a node's first input in a built graph, or null. */
@@ -122,9 +125,7 @@ public final class Quantization {
             if (n.layer() instanceof ActivationQuantizer aq) {
                 return new InputFormat(aq.bits(), aq.signed(), n.name());
             }
-            boolean keepsGrid = n.layer() instanceof Reshape || n.layer() instanceof Identity
-                    || (n.layer() instanceof Pool2d p && p.kind() == Pool2d.Kind.MAX);
-            if (!keepsGrid) {
+            if (!keepsGrid(n.layer())) {
                 return null;
             }
             cur = n.inputs().get(0);
