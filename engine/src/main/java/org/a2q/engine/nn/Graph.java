@@ -13,6 +13,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * A model: a DAG of named nodes, each a {@link Layer} applied to earlier nodes' outputs (or the
@@ -35,6 +36,8 @@ public final class Graph {
     private final Map<String, Integer> index = new HashMap<>();
     private final int[][] inputIndex;     // per node: index of each input node, −1 for the graph input
     private final int[] consumers;        // per node: how many nodes read its output
+    private final boolean[] reluAfterPool; // per node: a ReLU whose only reader is a max-pool runs after it
+    private final ReluPoolSwap[] swapAtPool; // per node: the pool that applies such a ReLU, else null
 
     private List<Param> params;
     private INDArray valueArena;
@@ -65,6 +68,16 @@ public final class Graph {
                 if (k >= 0) {
                     consumers[k]++;
                 }
+            }
+        }
+        reluAfterPool = new boolean[nodes.size()];
+        swapAtPool = new ReluPoolSwap[nodes.size()];
+        for (int j = 0; j < nodes.size(); j++) {
+            int i = inputIndex[j].length == 1 ? inputIndex[j][0] : -1;
+            if (i >= 0 && consumers[i] == 1 && nodes.get(i).layer() instanceof ReLU && !nodes.get(i).name().equals(output)
+                    && nodes.get(j).layer() instanceof Pool2d pool && pool.kind() == Pool2d.Kind.MAX) {
+                reluAfterPool[i] = true;
+                swapAtPool[j] = new ReluPoolSwap();
             }
         }
         outputs = new INDArray[nodes.size()];
@@ -231,12 +244,17 @@ public final class Graph {
             for (int j = 0; j < ii.length; j++) {
                 ins[j] = ii[j] < 0 ? x : outputs[ii[j]];
             }
-            if (forwardNanos != null) {
-                long t0 = System.nanoTime();
-                outputs[i] = nodes.get(i).layer().forward(ins, training);
-                forwardNanos[i] += System.nanoTime() - t0;
+            long t0 = forwardNanos != null ? System.nanoTime() : 0;
+            if (reluAfterPool[i]) {
+                outputs[i] = ins[0];          // applied by the max-pool that reads it (ReluPoolSwap)
             } else {
                 outputs[i] = nodes.get(i).layer().forward(ins, training);
+                if (swapAtPool[i] != null) {
+                    swapAtPool[i].activate(outputs[i]);
+                }
+            }
+            if (forwardNanos != null) {
+                forwardNanos[i] += System.nanoTime() - t0;
             }
         }
         return outputs[index.get(output)];
@@ -244,7 +262,9 @@ public final class Graph {
 
     /** Output of a node from the last forward pass. */
     public INDArray activation(String name) {
-        return outputs[index.get(node(name).name())];
+        int i = index.get(node(name).name());
+        // A ReLU run after its max-pool holds the pre-activation; readers get the ReLU's value.
+        return reluAfterPool[i] && outputs[i] != null ? Transforms.relu(outputs[i], true) : outputs[i];
     }
 
     /**
@@ -272,6 +292,26 @@ public final class Graph {
                 continue; // node does not influence the output
             }
             int[] ii = inputIndex[i];
+            if (reluAfterPool[i]) {
+                // Identity here (the pool masked the gradient): hand dY on without a copy.
+                int k = ii[0];
+                if (k >= 0 && needsGrad[k]) {
+                    if (written[k]) {
+                        grads[k].addi(grads[i]);
+                    } else {
+                        grads[k] = grads[i];
+                        written[k] = true;
+                    }
+                }
+                continue;
+            }
+            if (swapAtPool[i] != null) {
+                long t0 = backwardNanos != null ? System.nanoTime() : 0;
+                swapAtPool[i].maskGradient(outputs[i], grads[i]);
+                if (backwardNanos != null) {
+                    backwardNanos[i] += System.nanoTime() - t0;
+                }
+            }
             INDArray[] gradIns = new INDArray[ii.length];
             boolean[] accumulate = new boolean[ii.length];
             for (int j = 0; j < ii.length; j++) {

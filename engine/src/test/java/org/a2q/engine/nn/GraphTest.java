@@ -80,6 +80,42 @@ class GraphTest {
         checkGraph(g, Init.uniform(new SplittableRandom(2), 0, 1, 3, 1, 28, 28), 3);
     }
 
+    /** conv → relu → maxpool, where the graph runs the ReLU after the pool. */
+    private static Graph convReluPool(boolean swappable, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Graph.Builder b = Graph.builder(2, 8, 8)
+                .add("conv", new Conv2d("conv", 2, 3, 3, 3, 1, 1, 1, 1, true, rng))
+                .add("relu", new ReLU());
+        if (!swappable) {
+            b.add("keep", new Identity());     // the ReLU now has a reader that is not a pool
+        }
+        return b.add("pool", new Pool2d(Pool2d.Kind.MAX, 2, 2, 2, 2, 0, 0, false))
+                .add("flatten", Reshape.flatten())
+                .add("fc", new Linear("fc", 48, 4, true, rng))
+                .build();
+    }
+
+    @Test
+    void reluRunAfterMaxPoolGivesTheSameValuesAndGradients() {
+        Graph swapped = convReluPool(true, 5);
+        Graph plain = convReluPool(false, 5);
+        INDArray x = Init.uniform(new SplittableRandom(6), -1, 1, 3, 2, 8, 8);
+        INDArray r = Init.uniform(new SplittableRandom(7), -1, 1, 3, 4);
+        INDArray ys = swapped.forward(x, true).dup();
+        INDArray yp = plain.forward(x, true).dup();
+        assertEquals(0.0, ys.sub(yp).amaxNumber().doubleValue(), 0.0);
+        // The ReLU node still reads as the ReLU's value (it holds the pre-activation internally).
+        INDArray relu = swapped.activation("relu");
+        assertEquals(0.0, relu.minNumber().doubleValue(), 0.0);
+        assertEquals(0.0, relu.sub(plain.activation("relu")).amaxNumber().doubleValue(), 0.0);
+        assertTrue(swapped.activation("conv").minNumber().doubleValue() < 0, "conv output keeps its negatives");
+        swapped.backward(r);
+        plain.backward(r);
+        assertEquals(0.0, swapped.gradArena().sub(plain.gradArena()).amaxNumber().doubleValue(), 0.0);
+        assertTrue(swapped.gradArena().amaxNumber().doubleValue() > 0);
+        checkGraph(swapped, x, 8);
+    }
+
     @Test
     void mlpParameterCount() {
         assertEquals(784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10, ModelTemplates.create("mlp", 0).parameterCount());
