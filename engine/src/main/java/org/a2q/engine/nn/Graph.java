@@ -36,8 +36,12 @@ public final class Graph {
     private final Map<String, Integer> index = new HashMap<>();
     private final int[][] inputIndex;     // per node: index of each input node, −1 for the graph input
     private final int[] consumers;        // per node: how many nodes read its output
-    private final boolean[] reluAfterPool; // per node: a ReLU whose only reader is a max-pool runs after it
-    private final ReluPoolSwap[] swapAtPool; // per node: the pool that applies such a ReLU, else null
+    // A ReLU whose only reader is a max-pool or an AbsorbsRelu layer is not run itself: the pool
+    // applies it after pooling (ReluPoolSwap), the absorbing layer includes it.
+    private final boolean[] reluFoldable;   // per ReLU node: its reader can take it over
+    private final boolean[] reluSkipped;    // per ReLU node: skipped in the last forward
+    private final ReluPoolSwap[] swapAtPool; // per max-pool node reading a foldable ReLU, else null
+    private final boolean[] absorbsReluNode; // per AbsorbsRelu node reading a foldable ReLU
 
     private List<Param> params;
     private INDArray valueArena;
@@ -70,14 +74,22 @@ public final class Graph {
                 }
             }
         }
-        reluAfterPool = new boolean[nodes.size()];
+        reluFoldable = new boolean[nodes.size()];
+        reluSkipped = new boolean[nodes.size()];
         swapAtPool = new ReluPoolSwap[nodes.size()];
+        absorbsReluNode = new boolean[nodes.size()];
         for (int j = 0; j < nodes.size(); j++) {
             int i = inputIndex[j].length == 1 ? inputIndex[j][0] : -1;
-            if (i >= 0 && consumers[i] == 1 && nodes.get(i).layer() instanceof ReLU && !nodes.get(i).name().equals(output)
-                    && nodes.get(j).layer() instanceof Pool2d pool && pool.kind() == Pool2d.Kind.MAX) {
-                reluAfterPool[i] = true;
+            if (i < 0 || consumers[i] != 1 || !(nodes.get(i).layer() instanceof ReLU) || nodes.get(i).name().equals(output)) {
+                continue;
+            }
+            Layer reader = nodes.get(j).layer();
+            if (reader instanceof Pool2d pool && pool.kind() == Pool2d.Kind.MAX) {
+                reluFoldable[i] = true;
                 swapAtPool[j] = new ReluPoolSwap();
+            } else if (reader instanceof AbsorbsRelu) {
+                reluFoldable[i] = true;
+                absorbsReluNode[j] = true;
             }
         }
         outputs = new INDArray[nodes.size()];
@@ -245,8 +257,9 @@ public final class Graph {
                 ins[j] = ii[j] < 0 ? x : outputs[ii[j]];
             }
             long t0 = forwardNanos != null ? System.nanoTime() : 0;
-            if (reluAfterPool[i]) {
-                outputs[i] = ins[0];          // applied by the max-pool that reads it (ReluPoolSwap)
+            reluSkipped[i] = reluFoldable[i] && readerTakesRelu(i);
+            if (reluSkipped[i]) {
+                outputs[i] = ins[0];          // applied by the layer that reads it
             } else {
                 outputs[i] = nodes.get(i).layer().forward(ins, training);
                 if (swapAtPool[i] != null) {
@@ -264,7 +277,17 @@ public final class Graph {
     public INDArray activation(String name) {
         int i = index.get(node(name).name());
         // A ReLU run after its max-pool holds the pre-activation; readers get the ReLU's value.
-        return reluAfterPool[i] && outputs[i] != null ? Transforms.relu(outputs[i], true) : outputs[i];
+        return reluSkipped[i] && outputs[i] != null ? Transforms.relu(outputs[i], true) : outputs[i];
+    }
+
+    /** Whether the single reader of foldable ReLU node i applies the ReLU in this pass. */
+    private boolean readerTakesRelu(int i) {
+        for (int j = i + 1; j < nodes.size(); j++) {
+            if (inputIndex[j].length == 1 && inputIndex[j][0] == i) {
+                return swapAtPool[j] != null || ((AbsorbsRelu) nodes.get(j).layer()).absorbsRelu();
+            }
+        }
+        return false;
     }
 
     /**
@@ -292,8 +315,8 @@ public final class Graph {
                 continue; // node does not influence the output
             }
             int[] ii = inputIndex[i];
-            if (reluAfterPool[i]) {
-                // Identity here (the pool masked the gradient): hand dY on without a copy.
+            if (reluSkipped[i]) {
+                // Identity here (the reader applied the mask): hand dY on without a copy.
                 int k = ii[0];
                 if (k >= 0 && needsGrad[k]) {
                     if (written[k]) {
@@ -338,7 +361,11 @@ public final class Graph {
                 }
             }
             long t0 = backwardNanos != null ? System.nanoTime() : 0;
-            nodes.get(i).layer().backward(grads[i], gradIns);
+            if (absorbsReluNode[i] && reluSkipped[ii[0]]) {
+                ((AbsorbsRelu) nodes.get(i).layer()).backwardAfterRelu(grads[i], gradIns[0]);
+            } else {
+                nodes.get(i).layer().backward(grads[i], gradIns);
+            }
             if (backwardNanos != null) {
                 backwardNanos[i] += System.nanoTime() - t0;
             }

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.a2q.engine.EngineException;
+import org.a2q.engine.nn.AbsorbsRelu;
 import org.a2q.engine.nn.Buffers;
 import org.a2q.engine.nn.Layer;
 import org.a2q.engine.nn.Param;
@@ -24,7 +25,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * percentile of |x| observed over calibration batches. A fixed scale (the image input, 1/255)
  * has no parameter.
  */
-public final class ActivationQuantizer extends Layer {
+public final class ActivationQuantizer extends Layer implements AbsorbsRelu {
     /** The percentile of |x| that maps to the top of the range at calibration (as the CIFAR example). */
     public static final double CALIBRATION_PERCENTILE = 99.999;
     private static final double MIN_SCALE = 1e-10;
@@ -184,9 +185,15 @@ public final class ActivationQuantizer extends Layer {
         }
     }
 
-    /** True when an unsigned quantizer can stand in for a ReLU right before it (see {@link #backward(INDArray, INDArray, boolean)}). */
+    /** An unsigned quantizer clamps at 0, so it can stand in for a ReLU right before it (not while calibrating). */
+    @Override
     public boolean absorbsRelu() {
         return !calibrating && lo == 0;
+    }
+
+    @Override
+    public void backwardAfterRelu(INDArray gradOutput, INDArray gradInput) {
+        backward(gradOutput, gradInput, true);
     }
 
     @Override

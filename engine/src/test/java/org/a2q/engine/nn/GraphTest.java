@@ -116,6 +116,41 @@ class GraphTest {
         checkGraph(swapped, x, 8);
     }
 
+    /** conv (no bias) → relu → unsigned learned quantizer, where the quantizer absorbs the ReLU. */
+    private static Graph convReluQuant(boolean foldable) {
+        SplittableRandom rng = new SplittableRandom(9);
+        org.a2q.engine.quant.ActivationQuantizer q = org.a2q.engine.quant.ActivationQuantizer.learned("q", 3, false);
+        q.setScale(0.05);
+        Graph.Builder b = Graph.builder(1, 6, 6)
+                .add("conv", new Conv2d("conv", 1, 2, 3, 3, 1, 1, 1, 1, false, rng))
+                .add("relu", new ReLU());
+        if (!foldable) {
+            b.add("keep", new Identity());
+        }
+        return b.add("q", q).add("flatten", Reshape.flatten()).add("fc", new Linear("fc", 72, 3, true, rng)).build();
+    }
+
+    @Test
+    void quantizerAbsorbingTheReluGivesTheSameValuesAndGradients() {
+        Graph folded = convReluQuant(true);
+        Graph plain = convReluQuant(false);
+        // Zero rows make conv outputs exactly 0, where ReLU's mask (x > 0) and the clamp's
+        // straight-through range (0 ≤ t) differ: the folded backward must still block them.
+        INDArray x = Init.uniform(new SplittableRandom(10), -1, 1, 4, 1, 6, 6);
+        x.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 3), org.nd4j.linalg.indexing.NDArrayIndex.all()).assign(0);
+        INDArray r = Init.uniform(new SplittableRandom(11), -1, 1, 4, 3);
+        INDArray yf = folded.forward(x, true).dup();
+        INDArray yp = plain.forward(x, true).dup();
+        assertEquals(0.0, yf.sub(yp).amaxNumber().doubleValue(), 0.0);
+        assertTrue(folded.activation("conv").eq(0.0).castTo(DataType.INT).sumNumber().intValue() > 0);
+        assertEquals(0.0, folded.activation("relu").sub(plain.activation("relu")).amaxNumber().doubleValue(), 0.0);
+        folded.backward(r);
+        plain.backward(r);
+        assertEquals(0.0, folded.gradArena().sub(plain.gradArena()).amaxNumber().doubleValue(), 1e-15);
+        assertTrue(Math.abs(folded.params().get(1).grad().getDouble(0)) > 0, "the quantizer's scale gets a gradient");
+    }
+
     @Test
     void mlpParameterCount() {
         assertEquals(784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10, ModelTemplates.create("mlp", 0).parameterCount());
