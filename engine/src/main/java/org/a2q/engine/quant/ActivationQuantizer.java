@@ -6,12 +6,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.a2q.engine.EngineException;
+import org.a2q.engine.nn.AbsorbsRelu;
 import org.a2q.engine.nn.Buffers;
 import org.a2q.engine.nn.Layer;
 import org.a2q.engine.nn.Param;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Per-tensor N-bit activation fake-quantizer, y = s·clamp(round(x/s), lo, hi), with
@@ -25,7 +25,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * percentile of |x| observed over calibration batches. A fixed scale (the image input, 1/255)
  * has no parameter.
  */
-public final class ActivationQuantizer extends Layer {
+public final class ActivationQuantizer extends Layer implements AbsorbsRelu {
     /** The percentile of |x| that maps to the top of the range at calibration (as the CIFAR example). */
     public static final double CALIBRATION_PERCENTILE = 99.999;
     private static final double MIN_SCALE = 1e-10;
@@ -42,10 +42,11 @@ public final class ActivationQuantizer extends Layer {
     private final List<float[]> observed = new ArrayList<>();
     private long observedCount;
 
-    private INDArray scaled;            // x/s of the last forward
+    private INDArray scaled;            // t = x/s of the last forward
+    private INDArray codes;             // q = round(clamp(t, lo, hi)) of the last forward
     private INDArray output;
-    private INDArray mask;
-    private INDArray tmp;
+    private INDArray passScratch;
+    private final FakeQuantKernel kernel = new FakeQuantKernel();
 
     private ActivationQuantizer(String name, int bits, boolean signed, Double fixedScale) {
         super("actquant");
@@ -142,35 +143,57 @@ public final class ActivationQuantizer extends Layer {
             }
             return x;
         }
-        double s = scale();
         scaled = Buffers.like(scaled, x);
+        codes = Buffers.like(codes, x);
         output = Buffers.like(output, x);
-        x.div(s, scaled);                                     // t = x/s
-        output.assign(scaled);
-        Transforms.max(output, lo, false);                    // clamp to [lo, hi] ...
-        Transforms.min(output, hi, false);
-        Transforms.round(output, false);                      // q = round(clamp(t))
-        output.muli(s);                                       // y = s·q
+        kernel.codes(x, scale(), lo, hi, scaled, codes);   // t = x/s, q = round(clamp(t, lo, hi))
+        kernel.times(codes, scale(), output);             // y = s·q
         return output;
+    }
+
+    /**
+     * Integer codes clamp(round(x/s), lo, hi) of x as floats, written to {@code out} (same shape),
+     * with exactly the arithmetic of the forward pass: the integer model uses this so its codes
+     * equal the fake-quantized model's.
+     */
+    public void codes(INDArray x, INDArray out) {
+        INDArray t = Buffers.like(null, x);
+        kernel.codes(x, scale(), lo, hi, t, out);
     }
 
     @Override
     public void backward(INDArray gradOutput, INDArray[] gradInputs) {
-        double s = scale();
-        mask = Buffers.like(mask, scaled);
-        // inside = (t ≥ lo)·(t ≤ hi)
-        mask.assign(scaled.gte(lo).castTo(scaled.dataType()).muli(scaled.lte(hi).castTo(scaled.dataType())));
-        if (gradInputs[0] != null) {
-            gradOutput.mul(mask, gradInputs[0]);
+        backward(gradOutput, gradInputs[0], false);
+    }
+
+    /**
+     * Backward with the straight-through estimator: dL/dx = dy·[lo ≤ t ≤ hi]; with
+     * {@code afterRelu} the lower end is strict, [0 < t ≤ hi], which is the gradient of
+     * relu-then-quantize when the ReLU's own pass was skipped (the clamp at lo = 0 already is the
+     * ReLU in value). ∂L/∂s = Σ dy·(q − t·inside) = Σ dy·q − Σ (dL/dx)·t (LSQ).
+     */
+    void backward(INDArray gradOutput, INDArray gradInput, boolean afterRelu) {
+        if (gradInput == null && scale == null) {
+            return;
         }
+        INDArray gradIn = gradInput != null ? gradInput : (passScratch = Buffers.like(passScratch, scaled));
+        double lowerCut = afterRelu ? 0.0 : kernel.below(lo, scaled.dataType());
+        kernel.passMask(gradOutput, scaled, lowerCut, hi, gradIn);
         if (scale != null) {
-            // ∂L/∂s = Σ dy·(q − t·inside), with q = y/s the clamped rounded code
-            tmp = Buffers.like(tmp, scaled);
-            scaled.mul(mask, tmp);
-            tmp.rsubi(output.div(s));
-            double g = tmp.muli(gradOutput).sumNumber().doubleValue();
-            scale.grad().assign(g);
+            double g = kernel.dot(gradOutput, codes) - kernel.dot(gradIn, scaled);
+            scale.grad().putScalar(0, g);
         }
+    }
+
+    /** An unsigned quantizer clamps at 0, so it can stand in for a ReLU right before it (not while calibrating). */
+    @Override
+    public boolean absorbsRelu() {
+        return !calibrating && lo == 0;
+    }
+
+    @Override
+    public void backwardAfterRelu(INDArray gradOutput, INDArray gradInput) {
+        backward(gradOutput, gradInput, true);
     }
 
     @Override

@@ -7,8 +7,6 @@ import org.a2q.engine.nn.WeightTransform;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Rint;
 import org.nd4j.linalg.factory.Nd4j;
@@ -114,8 +112,8 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
         INDArray g = inPlace ? gradVView.of(gradV, channels, k) : gradScratchRows;
         Nd4j.exec(new Abs(xRows, clippedRows));
         Nd4j.exec(new Step(clippedRows, clippedRows, (double) maxLevel)); // 1 where |v/s| > 2^(M−1) − 1
-        Nd4j.exec(new MulOp(c, clippedRows, scratchRows));
-        Nd4j.exec(new SubOp(c, scratchRows, g)); // ∂L/∂v = c inside the range, 0 where clamped
+        ChannelRows.mul(c, clippedRows, scratchRows);
+        ChannelRows.sub(c, scratchRows, g); // ∂L/∂v = c inside the range, 0 where clamped
         ChannelRows.rowDot(c, qRows, scratchRows, rowDotQ); // Σ c·q
         ChannelRows.rowDot(g, xRows, scratchRows, rowDotX); // Σ_inside c·x
         for (int r = 0; r < channels; r++) {

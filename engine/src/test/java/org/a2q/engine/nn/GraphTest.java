@@ -80,6 +80,77 @@ class GraphTest {
         checkGraph(g, Init.uniform(new SplittableRandom(2), 0, 1, 3, 1, 28, 28), 3);
     }
 
+    /** conv → relu → maxpool, where the graph runs the ReLU after the pool. */
+    private static Graph convReluPool(boolean swappable, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Graph.Builder b = Graph.builder(2, 8, 8)
+                .add("conv", new Conv2d("conv", 2, 3, 3, 3, 1, 1, 1, 1, true, rng))
+                .add("relu", new ReLU());
+        if (!swappable) {
+            b.add("keep", new Identity());     // the ReLU now has a reader that is not a pool
+        }
+        return b.add("pool", new Pool2d(Pool2d.Kind.MAX, 2, 2, 2, 2, 0, 0, false))
+                .add("flatten", Reshape.flatten())
+                .add("fc", new Linear("fc", 48, 4, true, rng))
+                .build();
+    }
+
+    @Test
+    void reluRunAfterMaxPoolGivesTheSameValuesAndGradients() {
+        Graph swapped = convReluPool(true, 5);
+        Graph plain = convReluPool(false, 5);
+        INDArray x = Init.uniform(new SplittableRandom(6), -1, 1, 3, 2, 8, 8);
+        INDArray r = Init.uniform(new SplittableRandom(7), -1, 1, 3, 4);
+        INDArray ys = swapped.forward(x, true).dup();
+        INDArray yp = plain.forward(x, true).dup();
+        assertEquals(0.0, ys.sub(yp).amaxNumber().doubleValue(), 0.0);
+        // The ReLU node still reads as the ReLU's value (it holds the pre-activation internally).
+        INDArray relu = swapped.activation("relu");
+        assertEquals(0.0, relu.minNumber().doubleValue(), 0.0);
+        assertEquals(0.0, relu.sub(plain.activation("relu")).amaxNumber().doubleValue(), 0.0);
+        assertTrue(swapped.activation("conv").minNumber().doubleValue() < 0, "conv output keeps its negatives");
+        swapped.backward(r);
+        plain.backward(r);
+        assertEquals(0.0, swapped.gradArena().sub(plain.gradArena()).amaxNumber().doubleValue(), 0.0);
+        assertTrue(swapped.gradArena().amaxNumber().doubleValue() > 0);
+        checkGraph(swapped, x, 8);
+    }
+
+    /** conv (no bias) → relu → unsigned learned quantizer, where the quantizer absorbs the ReLU. */
+    private static Graph convReluQuant(boolean foldable) {
+        SplittableRandom rng = new SplittableRandom(9);
+        org.a2q.engine.quant.ActivationQuantizer q = org.a2q.engine.quant.ActivationQuantizer.learned("q", 3, false);
+        q.setScale(0.05);
+        Graph.Builder b = Graph.builder(1, 6, 6)
+                .add("conv", new Conv2d("conv", 1, 2, 3, 3, 1, 1, 1, 1, false, rng))
+                .add("relu", new ReLU());
+        if (!foldable) {
+            b.add("keep", new Identity());
+        }
+        return b.add("q", q).add("flatten", Reshape.flatten()).add("fc", new Linear("fc", 72, 3, true, rng)).build();
+    }
+
+    @Test
+    void quantizerAbsorbingTheReluGivesTheSameValuesAndGradients() {
+        Graph folded = convReluQuant(true);
+        Graph plain = convReluQuant(false);
+        // Zero rows make conv outputs exactly 0, where ReLU's mask (x > 0) and the clamp's
+        // straight-through range (0 ≤ t) differ: the folded backward must still block them.
+        INDArray x = Init.uniform(new SplittableRandom(10), -1, 1, 4, 1, 6, 6);
+        x.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 3), org.nd4j.linalg.indexing.NDArrayIndex.all()).assign(0);
+        INDArray r = Init.uniform(new SplittableRandom(11), -1, 1, 4, 3);
+        INDArray yf = folded.forward(x, true).dup();
+        INDArray yp = plain.forward(x, true).dup();
+        assertEquals(0.0, yf.sub(yp).amaxNumber().doubleValue(), 0.0);
+        assertTrue(folded.activation("conv").eq(0.0).castTo(DataType.INT).sumNumber().intValue() > 0);
+        assertEquals(0.0, folded.activation("relu").sub(plain.activation("relu")).amaxNumber().doubleValue(), 0.0);
+        folded.backward(r);
+        plain.backward(r);
+        assertEquals(0.0, folded.gradArena().sub(plain.gradArena()).amaxNumber().doubleValue(), 1e-15);
+        assertTrue(Math.abs(folded.params().get(1).grad().getDouble(0)) > 0, "the quantizer's scale gets a gradient");
+    }
+
     @Test
     void mlpParameterCount() {
         assertEquals(784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10, ModelTemplates.create("mlp", 0).parameterCount());

@@ -73,4 +73,51 @@ class ActivationQuantizerTest {
         // 99.999th percentile of 0..99.999 ≈ 99.998; top code 15
         assertEquals(99.998 / 15, q.scale(), 1e-4);
     }
+
+    /** The straightforward ops the fast kernel replaces: x.div(s), max, min, ND4J round. */
+    private static INDArray referenceCodes(INDArray x, double s, double lo, double hi) {
+        INDArray t = x.div(s);
+        org.nd4j.linalg.ops.transforms.Transforms.max(t, lo, false);
+        org.nd4j.linalg.ops.transforms.Transforms.min(t, hi, false);
+        return org.nd4j.linalg.ops.transforms.Transforms.round(t, false);
+    }
+
+    @Test
+    void fastRoundingGivesTheSameCodesAsNd4jRoundIncludingTies() {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(11);
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            for (boolean signed : new boolean[] {false, true}) {
+                for (int bits : new int[] {2, 4, 8, 16}) {
+                  // a power-of-two scale makes x/s exact, so the halves stay exact ties
+                  for (double s : new double[] {0.125, 0.37 / bits}) {
+                    ActivationQuantizer q = ActivationQuantizer.learned("q", bits, signed);
+                    q.setScale(s);
+                    int n = 40_000;
+                    double[] v = new double[n];
+                    for (int i = 0; i < n; i++) {
+                        double code = q.minCode() - 3 + rng.nextInt((int) (q.maxCode() - q.minCode() + 7));
+                        // a third exact halves (ties), a third near-halves, a third anywhere
+                        v[i] = switch (i % 3) {
+                            case 0 -> (code + 0.5) * s;
+                            case 1 -> (code + 0.5 + (rng.nextBoolean() ? 1e-7 : -1e-7)) * s;
+                            default -> (code + rng.nextDouble()) * s;
+                        };
+                    }
+                    INDArray x = Nd4j.createFromArray(v).castTo(type).reshape(8, 5, 1000);
+                    INDArray expected = referenceCodes(x, q.scale(), q.minCode(), q.maxCode());
+                    INDArray actual = x.ulike();
+                    q.codes(x, actual);
+                    assertEquals(0.0, expected.sub(actual).amaxNumber().doubleValue(), 0.0,
+                            type + (signed ? " signed " : " unsigned ") + bits + " bits");
+                    // and ties really occur: some t = x/s land exactly on k + ½
+                    INDArray t = x.div(q.scale());
+                    INDArray frac = t.sub(org.nd4j.linalg.ops.transforms.Transforms.floor(t, true));
+                    if (s == 0.125) {
+                        org.junit.jupiter.api.Assertions.assertTrue(frac.eq(0.5).castTo(DataType.INT).sumNumber().intValue() > 1000);
+                    }
+                  }
+                }
+            }
+        }
+    }
 }
