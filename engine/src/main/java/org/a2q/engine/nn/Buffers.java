@@ -25,4 +25,35 @@ public final class Buffers {
     public static INDArray like(INDArray current, INDArray template) {
         return ensure(current, template.dataType(), template.shape());
     }
+
+    /** True when a's strides are the c-order strides of its shape (size-1 dimensions ignored). */
+    public static boolean isDense(INDArray a) {
+        long[] shape = a.shape();
+        long[] stride = a.stride();
+        long expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && stride[i] != expected) {
+                return false;
+            }
+            expected *= shape[i];
+        }
+        return true;
+    }
+
+    /**
+     * Like {@link #like}, but keeps the memory layout of a template that is the NCHW view of a
+     * channel-major [C, N, H, W] array (ColumnConv's output), so gradients flowing back to such a
+     * layer arrive channel-major and need no transposing copy.
+     */
+    public static INDArray likeLayout(INDArray current, INDArray template) {
+        if (template.rank() != 4 || isDense(template) || !isDense(template.permute(1, 0, 2, 3))) {
+            return current != null && !isDense(current) ? like(null, template) : like(current, template);
+        }
+        if (current != null && current.dataType() == template.dataType() && Arrays.equals(current.shape(), template.shape())
+                && Arrays.equals(current.stride(), template.stride())) {
+            return current;
+        }
+        long[] s = template.shape();
+        return Nd4j.create(template.dataType(), new long[] {s[1], s[0], s[2], s[3]}, 'c').permute(1, 0, 2, 3);
+    }
 }

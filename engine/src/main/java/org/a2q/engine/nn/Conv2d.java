@@ -32,6 +32,8 @@ public final class Conv2d extends WeightedLayer {
     private NativeOp weightGradConvOp;    // the dW-as-convolution op, rebuilt when dY's size changes
     private long weightGradConvH = -1;
     private long weightGradConvW = -1;
+    private final ColumnConv columns;     // non-null: im2col + one GEMM per pass (few input channels)
+    private boolean channelMajorOutput;
     private INDArray input;
     private INDArray effectiveWeight;
     private INDArray output;
@@ -66,7 +68,14 @@ public final class Conv2d extends WeightedLayer {
         // dX as a transposed convolution of dY with W; deconv2d's OIYX-like format 1 is
         // [iC, oC, kH, kW] of the deconvolution, i.e. exactly our [Cout, Cin, kh, kw].
         this.inputGradOp = new NativeOp("deconv2d", kernelH, kernelW, strideH, strideW, padH, padW, 1, 1, 0, 0, 1);
+        this.columns = inChannels <= ColumnConv.MAX_IN_CHANNELS ? new ColumnConv(this) : null;
     }
+
+    /**
+     * Set by the graph before each forward: whether this layer's output may be a channel-major
+     * view (its only reader is a max-pool, directly or through a ReLU the pool applies).
+     */
+    void allowChannelMajorOutput(boolean allow) { this.channelMajorOutput = allow; }
 
     public int inChannels() { return inChannels; }
     public int outChannels() { return outChannels; }
@@ -102,6 +111,9 @@ public final class Conv2d extends WeightedLayer {
     public INDArray forward(INDArray[] inputs, boolean training) {
         input = inputs[0];
         effectiveWeight = effectiveWeight();
+        if (columns != null) {
+            return columns.forward(input, effectiveWeight, bias() == null ? null : bias().value(), channelMajorOutput);
+        }
         output = Buffers.ensure(output, input.dataType(), outputShape(input.shape()));
         INDArray[] in = bias() == null ? new INDArray[] {input, effectiveWeight}
                                      : new INDArray[] {input, effectiveWeight, bias().value()};
@@ -123,7 +135,16 @@ public final class Conv2d extends WeightedLayer {
      */
     @Override
     public void backward(INDArray gradOutput, INDArray[] gradInputs) {
-        if (strideH != 1 || strideW != 1) {
+        if (columns != null && (gradInputs[0] == null || (strideH == 1 && strideW == 1))) {
+            INDArray gradW = weightGradTarget();
+            columns.backward(gradOutput, gradW, bias() == null ? null : bias().grad());
+            if (gradInputs[0] != null) {
+                inputGrad(gradOutput.isView() ? gradOutput.dup('c') : gradOutput, gradInputs[0]);
+            }
+            finishWeightGrad(gradW);
+            return;
+        }
+        if (strideH != 1 || strideW != 1 || columns != null) {
             // The dW-as-convolution trick needs a dilated convolution, which oneDNN refuses in
             // float ("could not create a descriptor for a dilated convolution"); strided layers
             // (ResNet downsampling) take libnd4j's conv2d_bp instead.
@@ -152,26 +173,34 @@ public final class Conv2d extends WeightedLayer {
         if (bias() != null) {
             biasGradSum.exec(new INDArray[] {gradOutput}, bias().grad());
         }
-        INDArray gradIn = gradInputs[0];
-        if (gradIn != null) {
-            long dh = (ys[2] - 1) * strideH - 2L * padH + kernelH;
-            long dw = (ys[3] - 1) * strideW - 2L * padW + kernelW;
-            if (dh == xs[2] && dw == xs[3]) {
-                inputGradOp.exec(new INDArray[] {gradOutput, effectiveWeight}, gradIn);
-            } else {
-                // Rows/columns the forward window never reached get zero gradient.
-                inputGradConv = Buffers.ensure(inputGradConv, input.dataType(), xs[0], xs[1], dh, dw);
-                inputGradOp.exec(new INDArray[] {gradOutput, effectiveWeight}, inputGradConv);
-                gradIn.assign(0);
-                gradIn.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
-                        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, dh),
-                        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, dw)).assign(inputGradConv);
-            }
+        if (gradInputs[0] != null) {
+            inputGrad(gradOutput, gradInputs[0]);
         }
         finishWeightGrad(gradW);
     }
 
+    /** dX = conv_transpose(dY, W) (deconv2d); rows/columns the forward window never reached get 0. */
+    private void inputGrad(INDArray gradOutput, INDArray gradIn) {
+        long[] xs = input.shape();
+        long[] ys = gradOutput.shape();
+        long dh = (ys[2] - 1) * strideH - 2L * padH + kernelH;
+        long dw = (ys[3] - 1) * strideW - 2L * padW + kernelW;
+        if (dh == xs[2] && dw == xs[3]) {
+            inputGradOp.exec(new INDArray[] {gradOutput, effectiveWeight}, gradIn);
+        } else {
+            inputGradConv = Buffers.ensure(inputGradConv, input.dataType(), xs[0], xs[1], dh, dw);
+            inputGradOp.exec(new INDArray[] {gradOutput, effectiveWeight}, inputGradConv);
+            gradIn.assign(0);
+            gradIn.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                    org.nd4j.linalg.indexing.NDArrayIndex.interval(0, dh),
+                    org.nd4j.linalg.indexing.NDArrayIndex.interval(0, dw)).assign(inputGradConv);
+        }
+    }
+
     private void backwardWithConv2dBp(INDArray gradOutput, INDArray[] gradInputs) {
+        if (gradOutput.isView()) {
+            gradOutput = gradOutput.dup('c');
+        }
         INDArray gradIn = gradInputs[0];
         if (gradIn == null) {
             inputGradScratch = Buffers.like(inputGradScratch, input);

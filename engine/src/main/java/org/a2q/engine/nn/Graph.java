@@ -42,6 +42,7 @@ public final class Graph {
     private final boolean[] reluSkipped;    // per ReLU node: skipped in the last forward
     private final ReluPoolSwap[] swapAtPool; // per max-pool node reading a foldable ReLU, else null
     private final boolean[] absorbsReluNode; // per AbsorbsRelu node reading a foldable ReLU
+    private final boolean[] poolReadsOnly;   // per conv node: its only reader is a max-pool (maybe via a folded ReLU)
 
     private List<Param> params;
     private INDArray valueArena;
@@ -91,6 +92,15 @@ public final class Graph {
                 reluFoldable[i] = true;
                 absorbsReluNode[j] = true;
             }
+        }
+        poolReadsOnly = new boolean[nodes.size()];
+        for (int j = 0; j < nodes.size(); j++) {
+            int i = inputIndex[j].length == 1 ? inputIndex[j][0] : -1;
+            if (i < 0 || consumers[i] != 1 || !(nodes.get(i).layer() instanceof Conv2d) || nodes.get(i).name().equals(output)) {
+                continue;
+            }
+            poolReadsOnly[i] = swapAtPool[j] != null || (reluFoldable[j] && readerOf(j) >= 0 && swapAtPool[readerOf(j)] != null)
+                    || (nodes.get(j).layer() instanceof Pool2d pool && pool.kind() == Pool2d.Kind.MAX);
         }
         outputs = new INDArray[nodes.size()];
         grads = new INDArray[nodes.size()];
@@ -261,6 +271,9 @@ public final class Graph {
             if (reluSkipped[i]) {
                 outputs[i] = ins[0];          // applied by the layer that reads it
             } else {
+                if (nodes.get(i).layer() instanceof Conv2d conv) {
+                    conv.allowChannelMajorOutput(poolReadsOnly[i]);
+                }
                 outputs[i] = nodes.get(i).layer().forward(ins, training);
                 if (swapAtPool[i] != null) {
                     swapAtPool[i].activate(outputs[i]);
@@ -282,12 +295,20 @@ public final class Graph {
 
     /** Whether the single reader of foldable ReLU node i applies the ReLU in this pass. */
     private boolean readerTakesRelu(int i) {
+        int j = readerOf(i);
+        return j >= 0 && (swapAtPool[j] != null || ((AbsorbsRelu) nodes.get(j).layer()).absorbsRelu());
+    }
+
+    /** The first node reading node i's output, or −1. */
+    private int readerOf(int i) {
         for (int j = i + 1; j < nodes.size(); j++) {
-            if (inputIndex[j].length == 1 && inputIndex[j][0] == i) {
-                return swapAtPool[j] != null || ((AbsorbsRelu) nodes.get(j).layer()).absorbsRelu();
+            for (int k : inputIndex[j]) {
+                if (k == i) {
+                    return j;
+                }
             }
         }
-        return false;
+        return -1;
     }
 
     /**
@@ -297,7 +318,7 @@ public final class Graph {
     public void backward(INDArray gradOutput) {
         int out = index.get(output);
         boolean[] written = new boolean[nodes.size()];
-        grads[out] = Buffers.like(grads[out], outputs[out]);
+        grads[out] = Buffers.likeLayout(grads[out], outputs[out]);
         grads[out].assign(gradOutput);
         written[out] = true;
         // A node's output needs a gradient only if some parameter lies upstream of it (e.g. the
@@ -343,10 +364,10 @@ public final class Graph {
                     continue;
                 }
                 if (!written[k]) {
-                    grads[k] = Buffers.like(grads[k], outputs[k]);
+                    grads[k] = Buffers.likeLayout(grads[k], outputs[k]);
                     gradIns[j] = grads[k];
                 } else {
-                    gradScratch[k] = Buffers.like(gradScratch[k], outputs[k]);
+                    gradScratch[k] = Buffers.likeLayout(gradScratch[k], outputs[k]);
                     gradIns[j] = gradScratch[k];
                     accumulate[j] = true;
                 }

@@ -26,6 +26,14 @@ public final class Pool2d extends Layer {
     private final NativeOp backwardOp;
     private INDArray input;
     private INDArray output;
+    // Channel-major mode: the input is the NCHW view of a [C, N, H, W] array (ColumnConv). oneDNN
+    // pools that array as if it were NCHW with N and C swapped — the same windows — and measured
+    // 71 / 182 µs forward / backward against 139 / 356 µs for the dense NCHW tensor at
+    // [64,6,28,28] (1 thread): 64 channels vectorise better than 6.
+    private boolean channelMajor;
+    private INDArray pooledCN;
+    private INDArray gradCN;
+    private INDArray gradInCN;
 
     public Pool2d(Kind kind, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW,
                   boolean countIncludePad) {
@@ -78,15 +86,40 @@ public final class Pool2d extends Layer {
     public INDArray forward(INDArray[] inputs, boolean training) {
         input = inputs[0];
         output = Buffers.ensure(output, input.dataType(), outputShape(input.shape()));
+        channelMajor = input.rank() == 4 && !Buffers.isDense(input) && Buffers.isDense(input.permute(1, 0, 2, 3));
+        if (channelMajor) {
+            INDArray inCN = input.permute(1, 0, 2, 3);
+            long[] o = output.shape();
+            pooledCN = Buffers.ensure(pooledCN, input.dataType(), o[1], o[0], o[2], o[3]);
+            forwardOp.exec(new INDArray[] {inCN}, pooledCN);
+            output.assign(pooledCN.permute(1, 0, 2, 3));
+            return output;
+        }
         forwardOp.exec(new INDArray[] {input}, output);
         return output;
     }
 
     @Override
     public void backward(INDArray gradOutput, INDArray[] gradInputs) {
-        if (gradInputs[0] != null) {
-            backwardOp.exec(new INDArray[] {input, gradOutput}, gradInputs[0]);
+        INDArray gradIn = gradInputs[0];
+        if (gradIn == null) {
+            return;
         }
+        if (channelMajor) {
+            INDArray inCN = input.permute(1, 0, 2, 3);
+            gradCN = Buffers.ensure(gradCN, gradOutput.dataType(), pooledCN.shape());
+            gradCN.assign(gradOutput.permute(1, 0, 2, 3));
+            INDArray target = gradIn.permute(1, 0, 2, 3);
+            if (Buffers.isDense(target)) {
+                backwardOp.exec(new INDArray[] {inCN, gradCN}, target);
+            } else {
+                gradInCN = Buffers.ensure(gradInCN, gradIn.dataType(), inCN.shape());
+                backwardOp.exec(new INDArray[] {inCN, gradCN}, gradInCN);
+                gradIn.assign(gradInCN.permute(1, 0, 2, 3));
+            }
+            return;
+        }
+        backwardOp.exec(new INDArray[] {input, gradOutput}, gradIn);
     }
 
     @Override

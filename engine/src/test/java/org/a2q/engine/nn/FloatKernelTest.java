@@ -21,8 +21,13 @@ class FloatKernelTest {
     }
 
     private static void compareConv(int stride, int pad, boolean needInputGrad) {
-        Conv2d f = new Conv2d("c", 3, 8, 3, 3, stride, stride, pad, pad, true, new SplittableRandom(1));
-        INDArray x = Init.uniform(new SplittableRandom(2), -1, 1, 4, 3, 9, 9);
+        compareConv(3, stride, pad, needInputGrad);   // columns path (ColumnConv)
+        compareConv(6, stride, pad, needInputGrad);   // direct oneDNN kernels
+    }
+
+    private static void compareConv(int cin, int stride, int pad, boolean needInputGrad) {
+        Conv2d f = new Conv2d("c", cin, 8, 3, 3, stride, stride, pad, pad, true, new SplittableRandom(1));
+        INDArray x = Init.uniform(new SplittableRandom(2), -1, 1, 4, cin, 9, 9);
         INDArray y = f.forward(new INDArray[] {x}, true);
         INDArray dy = Init.uniform(new SplittableRandom(3), -1, 1, y.shape());
         INDArray dx = needInputGrad ? x.ulike() : null;
@@ -30,7 +35,7 @@ class FloatKernelTest {
 
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
         try {
-            Conv2d d = new Conv2d("c", 3, 8, 3, 3, stride, stride, pad, pad, true, new SplittableRandom(1));
+            Conv2d d = new Conv2d("c", cin, 8, 3, 3, stride, stride, pad, pad, true, new SplittableRandom(1));
             d.weight().value().assign(f.weight().value().castTo(DataType.DOUBLE));
             d.bias().value().assign(f.bias().value().castTo(DataType.DOUBLE));
             INDArray xd = x.castTo(DataType.DOUBLE);

@@ -50,6 +50,19 @@ class LayerGradientTest {
         GradientCheck.check(c, new INDArray[] {rand(5, 2, 2, 7, 7)}, true, TOL, 6);
     }
 
+    // Layers with more than ColumnConv.MAX_IN_CHANNELS inputs take the direct oneDNN kernels.
+    @Test
+    void conv2dManyInputChannelsWithPaddingAndBias() {
+        Conv2d c = new Conv2d("c", 5, 3, 3, 3, 1, 1, 1, 1, true, new SplittableRandom(21));
+        GradientCheck.check(c, new INDArray[] {rand(22, 2, 5, 6, 6)}, true, TOL, 23);
+    }
+
+    @Test
+    void conv2dManyInputChannelsStrideTwo() {
+        Conv2d c = new Conv2d("c", 4, 3, 3, 3, 2, 2, 1, 1, false, new SplittableRandom(24));
+        GradientCheck.check(c, new INDArray[] {rand(25, 2, 4, 7, 7)}, true, TOL, 26);
+    }
+
     @Test
     void conv2dRectangularKernel() {
         Conv2d c = new Conv2d("c", 1, 2, 5, 3, 1, 2, 2, 0, true, new SplittableRandom(7));
