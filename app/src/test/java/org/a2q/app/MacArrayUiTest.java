@@ -160,7 +160,7 @@ class MacArrayUiTest {
         assertTrue(at.overflow());
         assertTrue(marker.isVisible(), "the marker shows at the overflow cycle");
         assertTrue(marker.getStyleClass().contains("now"));
-        assertTrue(marker.getText().startsWith("Overflow at cycle " + fmt(at.cycle()) + " (step " + (first + 1) + ")"),
+        assertTrue(marker.getText().startsWith("Overflow at cycle " + fmt(at.cycle()) + " (step " + first + ")"),
                 marker.getText());
         assertTrue(text("#wrapStatus").startsWith("OVERFLOW: " + fmt(at.registerBefore()) + " + " + fmt(at.laneSum())
                 + " = " + fmt(at.registerIncoming())), text("#wrapStatus"));
@@ -297,6 +297,18 @@ class MacArrayUiTest {
         WorkbenchFixture.closeDialogs(wb);
     }
 
+    @Test
+    @Order(9)
+    void theHelpButtonShowsWhatTheViewDoes() throws Exception {
+        robot.clickOn("#helpButton");
+        waitUntil(10, () -> robot.lookup(".help-text").tryQuery().isPresent());
+        String text = robot.lookup(".help-text .label").queryAllAs(Label.class).stream().map(Label::getText)
+                .collect(Collectors.joining("\n"));
+        assertTrue(text.startsWith("MAC array\n"), text);
+        assertTrue(text.contains("one that wraps and one that saturates"), text);
+        WorkbenchFixture.closeDialogs(wb);
+    }
+
     private void export(String button) throws Exception {
         robot.clickOn(button);
         waitUntil(60, () -> !wb.runner().isBusy());
@@ -366,7 +378,8 @@ class MacArrayUiTest {
         assertEquals(s.registerBits(), bits("#saturateBits"), at);
         assertEquals(fmt(w.exactPartialSum()), text("#exactValue"), at);
         assertEquals(String.format(Locale.ROOT, "Σ = %,d", w.laneSum()), text("#macLaneSum"), at);
-        assertTrue(text("#macCycle").startsWith("cycle " + fmt(w.cycle()) + " · step " + (i + 1) + " of "), at);
+        assertTrue(text("#macCycle").equals("cycle " + fmt(w.cycle()) + " · step " + i + " of 0–"
+                + (wrap.steps().size() - 1)), at);
         for (LaneOp op : w.lanes()) {
             VBox cell = robot.lookup("#lane" + op.lane()).queryAs(VBox.class);
             assertEquals(op.weight() + "·" + op.input(), ((Label) cell.getChildren().get(0)).getText(), at);

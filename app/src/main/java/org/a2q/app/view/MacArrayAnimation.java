@@ -11,6 +11,7 @@ import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.Slider;
 import javafx.scene.layout.ColumnConstraints;
+import javafx.scene.layout.FlowPane;
 import javafx.scene.layout.GridPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
@@ -34,12 +35,20 @@ import org.kordamp.ikonli.material2.Material2MZ;
  * Every number comes from the engine's two traces; this class only picks the cycle to show.
  */
 final class MacArrayAnimation extends VBox {
-    /** Rows and lanes drawn; a real array can be far wider than a screen, the rest is summarised. */
-    static final int MAX_PES_SHOWN = 8;
-    static final int MAX_LANES_SHOWN = 16;
+    /**
+     * The array is drawn twice: a small map of PE rows × SIMD lanes (up to these many; a real array
+     * can be far wider than a screen, the rest is counted) and, below it, the traced PE's lanes with
+     * their numbers (up to {@link #MAX_LANES_DETAILED}).
+     */
+    static final int MAX_PES_SHOWN = 4;
+    static final int MAX_LANES_SHOWN = 24;
+    static final int MAX_LANES_DETAILED = 6;
 
     private final MacArrayViewModel vm;
     private final GridPane peGrid = new GridPane();
+    private final Label mapNote = Ui.wrapping("", "muted");
+    /** A flow, so the lanes wrap under each other at large text rather than widen the view. */
+    private final FlowPane lanesRow = new FlowPane(4, 4);
     private final Label cycleLabel = Ui.label("", "mac-cycle");
     private final Label marker = Ui.label("", "mac-overflow-marker");
     private final Label exactValue = Ui.label("—", "mono", "mac-value");
@@ -85,14 +94,21 @@ final class MacArrayAnimation extends VBox {
         speed.setId("macSpeed");
         speed.valueProperty().bindBidirectional(vm.speedProperty());
         speed.setPrefWidth(90);
+        speed.setMinWidth(60);
         Ui.tip(speed, "Animation speed: 1 to " + (int) MacArrayViewModel.MAX_SPEED + " cycles per second");
         cycleLabel.setId("macCycle");
         cycleLabel.setMinWidth(Region.USE_PREF_SIZE);
         for (Node n : List.of(reset, back, play, step, end, jump)) {
             ((Button) n).disableProperty().bind(vm.simulationProperty().isNull());
         }
-        HBox controls = Ui.row(reset, back, play, step, end, jump, Ui.label("Speed", "muted"), speed, Ui.hgrow(),
-                cycleLabel);
+        for (Button b : List.of(reset, back, play, step, end, jump)) {
+            b.setMinWidth(Region.USE_PREF_SIZE);
+        }
+        FontIcon slow = new FontIcon(Material2AL.DIRECTIONS_WALK);
+        FontIcon fast = new FontIcon(Material2AL.DIRECTIONS_RUN);
+        // A flow, so the buttons wrap to a second line at projector text sizes instead of being cut.
+        FlowPane controls = new FlowPane(6, 6, reset, back, play, step, end, jump, Ui.row(slow, speed, fast));
+        controls.setAlignment(Pos.CENTER_LEFT);
 
         scrub.setId("macScrub");
         scrub.setBlockIncrement(1);
@@ -111,8 +127,11 @@ final class MacArrayAnimation extends VBox {
 
         peGrid.setId("macPeGrid");
         peGrid.getStyleClass().add("pe-grid");
-        peGrid.setHgap(4);
-        peGrid.setVgap(4);
+        peGrid.setHgap(2);
+        peGrid.setVgap(2);
+        lanesRow.setId("macLanes");
+        mapNote.managedProperty().bind(mapNote.textProperty().isNotEmpty());
+        lanesRow.setAlignment(Pos.CENTER_LEFT);
 
         GridPane registers = new GridPane();
         registers.setId("macRegisters");
@@ -125,18 +144,23 @@ final class MacArrayAnimation extends VBox {
         ColumnConstraints value = new ColumnConstraints();
         value.setMinWidth(Region.USE_PREF_SIZE);
         value.setHalignment(HPos.RIGHT);
-        ColumnConstraints status = new ColumnConstraints();
-        status.setHgrow(Priority.ALWAYS);
-        status.setMinWidth(120);
-        registers.getColumnConstraints().addAll(name, bits, value, status);
+        ColumnConstraints rest = new ColumnConstraints();
+        rest.setHgrow(Priority.ALWAYS);
+        registers.getColumnConstraints().addAll(name, bits, value, rest);
         exactValue.setId("exactValue");
         exactNote.setId("exactNote");
-        registers.addRow(0, Ui.label("Exact Σ", "mac-register-name"), range, exactValue, exactNote);
-        wrap.addTo(registers, 1);
-        saturate.addTo(registers, 2);
+        exactNote.setWrapText(true);
+        // What happened to each register sits on its own line under the bits, so the rows stay
+        // narrow enough for projector text sizes.
+        registers.addRow(0, Ui.label("Exact Σ", "mac-register-name"), range, exactValue);
+        registers.add(exactNote, 1, 1, 3, 1);
+        wrap.addTo(registers, 2);
+        saturate.addTo(registers, 4);
         range.setId("macRange");
 
-        getChildren().addAll(controls, scrub, marker, Ui.label("PE × SIMD array, this cycle", "card-title"), peGrid,
+        HBox timeline = Ui.row(scrub, cycleLabel);
+        HBox.setHgrow(scrub, Priority.ALWAYS);
+        getChildren().addAll(controls, timeline, marker, Ui.label("PE × SIMD array, this cycle", "card-title"), peGrid, mapNote, lanesRow,
                 Ui.label("Accumulator registers", "card-title"), registers);
 
         timer = new Timeline(new KeyFrame(Duration.seconds(1), e -> vm.advance()));
@@ -169,6 +193,8 @@ final class MacArrayAnimation extends VBox {
     private void rebuild() {
         Simulation s = vm.simulation();
         peGrid.getChildren().clear();
+        lanesRow.getChildren().clear();
+        mapNote.setText("");
         scrubbing = true;
         scrub.setMax(s == null ? 0 : s.steps() - 1);
         scrubbing = false;
@@ -185,34 +211,48 @@ final class MacArrayAnimation extends VBox {
         int shownPes = Math.min(pes, MAX_PES_SHOWN);
         int shownLanes = Math.min(lanes, MAX_LANES_SHOWN);
         int tracedPe = s.wrap().pe();
-        // Rows: the traced PE is always drawn; when PEs are cut, the last drawn row is the traced one.
+        // The map: one row per PE, one square per lane. The traced PE is always drawn; when rows
+        // are cut, it takes the last drawn row.
         for (int r = 0; r < shownPes; r++) {
             int p = r == shownPes - 1 && tracedPe >= shownPes ? tracedPe : r;
             boolean traced = p == tracedPe;
-            Label name = Ui.label("PE " + p + (traced ? " · channel " + s.channel() : ""),
-                    traced ? "pe-name-traced" : "pe-name");
+            Label name = Ui.label("PE " + p, traced ? "pe-name-traced" : "pe-name");
             name.setMinWidth(Region.USE_PREF_SIZE);
             peGrid.add(name, 0, r);
             for (int l = 0; l < shownLanes; l++) {
-                VBox cell = laneCell(traced);
+                Region cell = new Region();
+                cell.getStyleClass().add(traced ? "mini-lane" : "mini-lane-idle");
                 if (traced) {
-                    cell.setId("lane" + l);
+                    cell.setId("mini" + l);
                 }
                 peGrid.add(cell, l + 1, r);
             }
-            if (lanes > shownLanes) {
-                peGrid.add(Ui.label("+" + (lanes - shownLanes) + " lanes", "muted"), shownLanes + 1, r);
-            }
-            Label sum = Ui.label("Σ", "mono", traced ? "lane-sum" : "lane-sum-idle");
-            if (traced) {
-                sum.setId("macLaneSum");
-            }
-            peGrid.add(sum, shownLanes + 2, r);
+        }
+        List<String> notDrawn = new java.util.ArrayList<>();
+        if (lanes > shownLanes) {
+            notDrawn.add("+" + lanes(lanes - shownLanes) + " per PE");
         }
         if (pes > shownPes) {
-            peGrid.add(Ui.label("+" + (pes - shownPes) + " more PEs, each on its own channel", "muted"), 0, shownPes,
-                    shownLanes + 3, 1);
+            notDrawn.add("+" + (pes - shownPes) + " more PE" + (pes - shownPes == 1 ? "" : "s")
+                    + ", each on its own channel in the same cycle");
         }
+        mapNote.setText(notDrawn.isEmpty() ? "" : String.join(" · ", notDrawn) + " (not drawn)");
+        // The traced PE in full: each lane's operands and product, then the adder tree.
+        Label who = Ui.label("PE " + tracedPe + " · channel " + s.channel(), "pe-name-traced");
+        who.setMinWidth(Region.USE_PREF_SIZE);
+        lanesRow.getChildren().add(who);
+        for (int l = 0; l < Math.min(lanes, MAX_LANES_DETAILED); l++) {
+            VBox cell = laneCell();
+            cell.setId("lane" + l);
+            lanesRow.getChildren().add(cell);
+        }
+        if (lanes > MAX_LANES_DETAILED) {
+            lanesRow.getChildren().add(Ui.label("+" + lanes(lanes - MAX_LANES_DETAILED), "muted"));
+        }
+        Label sum = Ui.label("Σ", "mono", "lane-sum");
+        sum.setId("macLaneSum");
+        sum.setMinWidth(Region.USE_PREF_SIZE);
+        lanesRow.getChildren().add(sum);
         range.setText(String.format(Locale.ROOT, "P = %d holds [%,d, %,d]", s.accBits(), s.registerMin(),
                 s.registerMax()));
         wrap.build(s.accBits());
@@ -220,12 +260,16 @@ final class MacArrayAnimation extends VBox {
         update();
     }
 
-    private static VBox laneCell(boolean traced) {
-        Label ops = Ui.label(traced ? "—" : "·", "mono", "lane-ops");
+    private static String lanes(int n) {
+        return n + (n == 1 ? " lane" : " lanes");
+    }
+
+    private static VBox laneCell() {
+        Label ops = Ui.label("—", "mono", "lane-ops");
         Label product = Ui.label("", "mono", "lane-product");
         VBox cell = new VBox(0, ops, product);
         cell.setAlignment(Pos.CENTER);
-        cell.getStyleClass().add(traced ? "lane" : "lane-idle");
+        cell.getStyleClass().add("lane");
         return cell;
     }
 
@@ -236,8 +280,11 @@ final class MacArrayAnimation extends VBox {
         scrubbing = true;
         scrub.setValue(c);
         scrubbing = false;
-        TraceStep w = vm.wrapStepProperty().get();
-        TraceStep sat = vm.saturateStepProperty().get();
+        // Read from the simulation itself: while a new one is being handed over, the step
+        // properties may still belong to the previous trace, whose shape can differ.
+        boolean inTrace = s != null && c >= 0 && c < s.steps();
+        TraceStep w = inTrace ? s.wrap().steps().get(c) : null;
+        TraceStep sat = inTrace ? s.saturate().steps().get(c) : null;
         if (s == null) {
             cycleLabel.setText("no trace yet");
             marker.setVisible(false);
@@ -250,16 +297,25 @@ final class MacArrayAnimation extends VBox {
         }
         jump.setVisible(s.wrap().overflowed());
         cycleLabel.setText(w == null ? String.format(Locale.ROOT, "before cycle %,d · %d steps", s.wrap().steps().get(0)
-                .cycle(), s.steps()) : String.format(Locale.ROOT, "cycle %,d · step %d of %d", w.cycle(), w.step() + 1,
-                s.steps()));
+                .cycle(), s.steps()) : String.format(Locale.ROOT, "cycle %,d · step %d of 0–%d", w.cycle(), w.step(),
+                s.steps() - 1));
         for (Node n : peGrid.getChildren()) {
+            if (n.getId() != null && n.getId().startsWith("mini")) {
+                int lane = Integer.parseInt(n.getId().substring(4));
+                n.getStyleClass().removeAll("lane-active", "lane-zero");
+                if (w != null && lane < w.lanes().size()) {
+                    n.getStyleClass().add(w.lanes().get(lane).product() != 0 ? "lane-active" : "lane-zero");
+                }
+            }
+        }
+        for (Node n : lanesRow.getChildren()) {
             if (n.getId() != null && n.getId().startsWith("lane")) {
                 int lane = Integer.parseInt(n.getId().substring(4));
                 VBox cell = (VBox) n;
                 Label ops = (Label) cell.getChildren().get(0);
                 Label product = (Label) cell.getChildren().get(1);
                 cell.getStyleClass().removeAll("lane-active", "lane-zero");
-                if (w == null) {
+                if (w == null || lane >= w.lanes().size()) {
                     ops.setText("—");
                     product.setText("");
                 } else {
@@ -290,7 +346,7 @@ final class MacArrayAnimation extends VBox {
         if (shown) {
             TraceStep at = s.wrap().steps().get(first);
             marker.setText(String.format(Locale.ROOT, "Overflow at cycle %,d (step %d): %,d + %,d = %,d leaves [%,d, %,d]",
-                    at.cycle(), first + 1, at.registerBefore(), at.laneSum(), at.registerIncoming(), s.registerMin(),
+                    at.cycle(), first, at.registerBefore(), at.laneSum(), at.registerIncoming(), s.registerMin(),
                     s.registerMax()) + (s.divergenceStep() >= 0 ? "; from here wrap and saturate hold different values"
                     : ""));
             marker.getStyleClass().remove("now");
@@ -319,7 +375,8 @@ final class MacArrayAnimation extends VBox {
         }
 
         void addTo(GridPane grid, int row) {
-            grid.addRow(row, name, bits, value, status);
+            grid.addRow(row, name, bits, value);
+            grid.add(status, 1, row + 1, 3, 1);
         }
 
         void build(int p) {
@@ -371,7 +428,7 @@ final class MacArrayAnimation extends VBox {
                 bits.getStyleClass().add("overflowed");
                 status.getStyleClass().add("overflowed");
                 status.setText(inUse + (s.register() == s.exactPartialSum() ? "; back on the exact sum"
-                        : "; off the exact sum since step " + (t.firstOverflowStep() + 1)));
+                        : "; off the exact sum since step " + t.firstOverflowStep()));
             } else {
                 status.setText(inUse + "; equals the exact sum");
             }

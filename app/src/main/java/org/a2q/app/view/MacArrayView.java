@@ -41,7 +41,8 @@ import org.kordamp.ikonli.material2.Material2MZ;
  * wrapping and a saturating register at once; the hardware exports beside it.
  */
 final class MacArrayView extends BorderPane {
-    MacArrayView(MacArrayViewModel vm, ExportViewModel exports, SessionViewModel session, FileChoosers choosers) {
+    MacArrayView(MacArrayViewModel vm, ExportViewModel exports, SessionViewModel session, FileChoosers choosers,
+                 ThemeManager theme) {
         getStyleClass().add("view");
         ChoiceBox<String> layer = new ChoiceBox<>();
         layer.setId("macLayer");
@@ -171,8 +172,9 @@ final class MacArrayView extends BorderPane {
         left.setFitToWidth(true);
         left.setHbarPolicy(ScrollPane.ScrollBarPolicy.NEVER);
         left.getStyleClass().add("edge-to-edge");
-        left.setPrefWidth(300);
-        left.setMinWidth(270);
+        // Wider with larger text, so choices such as "Adversarial (max)" stay whole on a projector.
+        left.prefWidthProperty().bind(theme.fontScaleProperty().multiply(115).add(240));
+        left.setMinWidth(280);
 
         Label summary = Ui.wrapping("Quantize the model in Bit widths, then trace a channel.", "muted");
         summary.setId("macSummary");
@@ -187,18 +189,22 @@ final class MacArrayView extends BorderPane {
         VBox.setVgrow(animationScroll, Priority.ALWAYS);
 
         TableView<TraceStep> table = traceTable(vm);
+        // Headers and numbers grow with the text; below these widths the table scrolls sideways.
+        for (TableColumn<TraceStep, ?> c : table.getColumns()) {
+            c.minWidthProperty().bind(theme.fontScaleProperty().multiply(c.getPrefWidth()));
+        }
         VBox tableCard = Ui.card("Every cycle", table);
         VBox.setVgrow(table, Priority.ALWAYS);
         SplitPane right = new SplitPane(animationCard, tableCard);
         right.setOrientation(Orientation.VERTICAL);
-        right.setDividerPositions(0.66);
+        right.setDividerPositions(0.76);
 
         BorderPane body = new BorderPane();
         body.setLeft(left);
         body.setCenter(right);
         BorderPane.setMargin(right, new Insets(0, 0, 0, Ui.GAP));
         setTop(Ui.header("MAC array", "One output channel on the integer core: lanes multiply, the adder tree sums, "
-                + "a P-bit register accumulates, once wrapping and once saturating. Lower P to see where they part."));
+                + "a P-bit register accumulates, once wrapping and once saturating. Lower P to see where they part.", "mac-array"));
         setCenter(body);
     }
 
@@ -217,7 +223,7 @@ final class MacArrayView extends BorderPane {
         table.setId("macTrace");
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         table.setPlaceholder(Ui.wrapping("Quantize the model in Bit widths, then trace a channel.", "muted"));
-        table.getColumns().add(col("Step", s -> Integer.toString(s.step() + 1), 48));
+        table.getColumns().add(col("Step", s -> Integer.toString(s.step()), 48));
         table.getColumns().add(col("Cycle", s -> String.format(Locale.ROOT, "%,d", s.cycle()), 60));
         table.getColumns().add(col("Lanes: q·x", s -> {
             StringBuilder b = new StringBuilder();
@@ -232,13 +238,13 @@ final class MacArrayView extends BorderPane {
         table.getColumns().add(col("Saturate", s -> {
             Simulation sim = vm.simulation();
             return sim == null ? "" : String.format(Locale.ROOT, "%,d", sim.saturate().steps().get(s.step()).register());
-        }, 76));
+        }, 88));
         table.getColumns().add(col("Overflow", s -> {
             Simulation sim = vm.simulation();
             boolean w = s.overflow();
             boolean sat = sim != null && sim.saturate().steps().get(s.step()).overflow();
             return w && sat ? "both" : w ? "wrap" : sat ? "saturate" : "";
-        }, 72));
+        }, 84));
         table.setRowFactory(t -> new TableRow<>() {
             @Override
             protected void updateItem(TraceStep s, boolean empty) {
@@ -262,7 +268,7 @@ final class MacArrayView extends BorderPane {
                 table.getSelectionModel().clearSelection();
             } else {
                 table.getSelectionModel().select(c);
-                table.scrollTo(Math.max(0, c - 3));
+                table.scrollTo(Math.max(0, c - 1));
             }
             syncing[0] = false;
         });

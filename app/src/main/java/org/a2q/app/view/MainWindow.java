@@ -153,7 +153,7 @@ public final class MainWindow extends BorderPane {
             case LEARN -> new LearnView(learnVm);
             case BIT_WIDTHS -> new BitWidthsView(bitsVm, session);
             case BUDGETS -> new BudgetsView(budgetsVm, theme);
-            case MAC_ARRAY -> new MacArrayView(macVm, exports, session, choosers);
+            case MAC_ARRAY -> new MacArrayView(macVm, exports, session, choosers, theme);
             case ERROR -> new ErrorView(errorVm, theme, () -> select(NavItem.BIT_WIDTHS));
             case TRADE_OFFS -> new TradeOffsView(tradeVm, theme, this::chooseSweepFolder);
             default -> new PendingView(item, () -> select(NavItem.LEARN));

@@ -51,8 +51,8 @@ import org.a2q.engine.quant.QuantReport.LayerReport;
 public final class MacArrayViewModel {
     /** What the traced channel is fed. */
     public enum InputChoice {
-        ADVERSARIAL_MAX("Adversarial, sum driven up"),
-        ADVERSARIAL_MIN("Adversarial, sum driven down"),
+        ADVERSARIAL_MAX("Adversarial (max)"),
+        ADVERSARIAL_MIN("Adversarial (min)"),
         TEST_IMAGE("Test image");
 
         private final String label;
