@@ -91,18 +91,29 @@ final class ScreenshotTour {
             wb.mac().accBitsProperty().set(10);
             wb.mac().run();
         });
-        waitFor(() -> !wb.runner().isBusy() && wb.mac().traceProperty().get() != null);
+        waitFor(() -> !wb.runner().isBusy() && wb.mac().simulation() != null);
+        // Mid-animation, a few cycles after the registers part: wrap has jumped, saturate sits at the top.
+        then(() -> {
+            var sim = wb.mac().simulation();
+            int at = sim.divergenceStep() >= 0 ? sim.divergenceStep() + 2 : sim.steps() / 2;
+            wb.mac().seek(Math.min(at, sim.steps() - 1));
+        });
         view(NavItem.MAC_ARRAY, "mac-array");
         waitFor(() -> !wb.runner().isBusy() && !wb.tradeOffs().points().isEmpty());
         view(NavItem.TRADE_OFFS, "trade-offs");
         then(() -> wb.theme().darkProperty().set(true));
         view(NavItem.TRAIN, "train-dark");
         view(NavItem.LEARN, "learn-dark");
+        view(NavItem.ERROR, "error-dark");
+        view(NavItem.MAC_ARRAY, "mac-array-dark");
+        view(NavItem.TRADE_OFFS, "trade-offs-dark");
         then(() -> {
             wb.theme().darkProperty().set(false);
             wb.theme().fontScaleProperty().set(1.5);
         });
         view(NavItem.LEARN, "learn-projector");
+        view(NavItem.ERROR, "error-projector");
+        view(NavItem.TRADE_OFFS, "trade-offs-projector");
         then(() -> {
             wb.theme().fontScaleProperty().set(1.0);
             wb.window().select(NavItem.TRAIN);

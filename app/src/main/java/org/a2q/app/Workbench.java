@@ -18,6 +18,8 @@ import org.a2q.app.vm.BudgetsViewModel;
 import org.a2q.app.vm.MacArrayViewModel;
 import org.a2q.app.vm.DataViewModel;
 import org.a2q.app.vm.ErrorViewModel;
+import org.a2q.app.vm.ExportViewModel;
+import org.a2q.app.vm.RecentFiles;
 import org.a2q.app.vm.TradeOffsViewModel;
 import org.a2q.app.vm.ModelViewModel;
 import org.a2q.app.vm.SessionViewModel;
@@ -49,6 +51,8 @@ public final class Workbench {
     private final MacArrayViewModel mac;
     private final ErrorViewModel error;
     private final TradeOffsViewModel tradeOffs;
+    private final ExportViewModel exports;
+    private final RecentFiles recent;
     private final ThemeManager theme;
     private final MainWindow window;
 
@@ -67,10 +71,13 @@ public final class Workbench {
         mac = new MacArrayViewModel(session);
         error = new ErrorViewModel(session);
         tradeOffs = new TradeOffsViewModel(session);
+        exports = new ExportViewModel(session, mac);
+        recent = new RecentFiles(settings);
+        session.setOnModelOpened(recent::add);
         theme = new ThemeManager(settings.getBoolean("theme.dark", false), settings.getDouble("theme.fontScale", 1.0));
         restoreAndRemember();
         window = new MainWindow(session, model, data, train, learn, bits, budgets, mac, error, tradeOffs, theme,
-                settings);
+                settings, exports, recent);
     }
 
     /** Opens the workbench in the given stage and starts loading the bundled sample. */
@@ -113,6 +120,8 @@ public final class Workbench {
     public MacArrayViewModel mac() { return mac; }
     public ErrorViewModel error() { return error; }
     public TradeOffsViewModel tradeOffs() { return tradeOffs; }
+    public ExportViewModel exports() { return exports; }
+    public RecentFiles recent() { return recent; }
     public ThemeManager theme() { return theme; }
     public ErrorDialogs errors() { return errors; }
 

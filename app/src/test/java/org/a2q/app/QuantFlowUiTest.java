@@ -149,11 +149,10 @@ class QuantFlowUiTest {
             wb.mac().peProperty().set(1);
             wb.mac().simdProperty().set(1);
             wb.mac().accBitsProperty().set(12);
-            wb.mac().modeProperty().set(org.a2q.engine.hw.AccumulatorMode.WRAP);
         });
         robot.clickOn("#macRun");
-        waitUntil(30, () -> !wb.runner().isBusy() && wb.mac().traceProperty().get() != null);
-        var safe = wb.mac().traceProperty().get();
+        waitUntil(30, () -> !wb.runner().isBusy() && wb.mac().simulation() != null);
+        var safe = wb.mac().simulation().wrap();
         assertEquals(engine.dotProductLength(), safe.steps().size(), "SIMD 1: one step per weight");
         assertFalse(safe.overflowed(), "A2Q+ at its target P cannot overflow, even for the worst input");
         assertEquals(safe.exactResult(), safe.result());
@@ -162,8 +161,8 @@ class QuantFlowUiTest {
 
         FxToolkit.setupFixture(() -> wb.mac().accBitsProperty().set(6));
         robot.clickOn("#macRun");
-        waitUntil(30, () -> !wb.runner().isBusy() && wb.mac().traceProperty().get() != safe);
-        assertTrue(wb.mac().traceProperty().get().overflowed() || engine.channels().get(0).pos() == 0,
+        waitUntil(30, () -> !wb.runner().isBusy() && wb.mac().simulation().wrap() != safe);
+        assertTrue(wb.mac().simulation().wrap().overflowed() || engine.channels().get(0).pos() == 0,
                 "6 bits are far below what channel 0 needs");
     }
 

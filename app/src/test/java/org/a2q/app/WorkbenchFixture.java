@@ -35,7 +35,12 @@ final class WorkbenchFixture {
         FxToolkit.setupFixture(() -> {
             for (Window w : List.copyOf(Window.getWindows())) {
                 if (w != wb.stage()) {
-                    ((Stage) w).close();
+                    // Dialogs are stages; pop-overs, tooltips and menus are popup windows.
+                    if (w instanceof Stage st) {
+                        st.close();
+                    } else {
+                        w.hide();
+                    }
                 }
             }
         });

@@ -97,7 +97,7 @@ final class BitWidthsView extends BorderPane {
         BorderPane.setMargin(right, new javafx.geometry.Insets(0, 0, 0, Ui.GAP));
         setTop(Ui.header("Bit widths", "Choose how weights, activations and accumulators are quantized. Every change "
                 + "quantizes a copy of the current model and shows the engine's numbers per layer: budgets, channels "
-                + "the constraint clips now, and the smallest accumulator each rule allows."));
+                + "the constraint clips now, and the smallest accumulator each rule allows.", "bit-widths"));
         setCenter(body);
     }
 

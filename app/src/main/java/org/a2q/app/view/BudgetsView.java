@@ -95,7 +95,7 @@ final class BudgetsView extends BorderPane {
         split.setOrientation(javafx.geometry.Orientation.VERTICAL);
         split.setDividerPositions(0.64);
         setTop(Ui.header("Budgets", "Where each output channel stands against its accumulator budget: bars are the "
-                + "integer weights' l1 norm, lines the floors of T_A2Q and T₊. Updates while Train runs."));
+                + "integer weights' l1 norm, lines the floors of T_A2Q and T₊. Updates while Train runs.", "budgets"));
         setCenter(split);
     }
 

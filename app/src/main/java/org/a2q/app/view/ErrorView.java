@@ -20,6 +20,7 @@ import org.a2q.app.vm.ErrorViewModel.Row;
 import org.a2q.engine.analysis.QuantizationError;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.CategoryAxis;
+import org.jfree.chart.axis.CategoryLabelPositions;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.fx.ChartViewer;
 import org.jfree.chart.plot.CategoryPlot;
@@ -148,7 +149,7 @@ final class ErrorView extends BorderPane {
         swap.run();
         setTop(Ui.header("Error", "What quantization costs in precision: weight error per layer and channel, the "
                 + "output's signal-to-quantization-noise ratio, and where the float weights sit on the integer grid. "
-                + "Recomputed whenever the weights change."));
+                + "Recomputed whenever the weights change.", "error"));
     }
 
     JFreeChart channelChart() { return channelChart; }
@@ -196,8 +197,9 @@ final class ErrorView extends BorderPane {
         }
         NumberAxis x = (NumberAxis) plot.getDomainAxis();
         x.setRange(h.lo(), h.hi());
-        x.setLabel(step == 1 ? "float weight / channel scale s  (dashed: the levels q = ±1, ±2, … ±" + max + ")"
-                : "float weight / channel scale s  (dashed: every " + step + "th of the levels up to ±" + max + ")");
+        // Short enough to stay whole at projector text sizes; the help text explains the grid in full.
+        x.setLabel(step == 1 ? "float weight / scale s  (dashes: q = ±1 … ±" + max + ")"
+                : "float weight / scale s  (dashes: every " + step + "th q up to ±" + max + ")");
         restyle();
     }
 
@@ -213,6 +215,11 @@ final class ErrorView extends BorderPane {
     }
 
     private void restyle() {
+        // Channel numbers turn upright once they would crowd each other (many channels or large text),
+        // instead of being cut to "…".
+        double scale = theme.fontScaleProperty().get();
+        channelChart.getCategoryPlot().getDomainAxis().setCategoryLabelPositions(
+                channels.getColumnCount() * scale > 20 ? CategoryLabelPositions.UP_90 : CategoryLabelPositions.STANDARD);
         Charts.style(channelChart, theme.darkProperty().get(), theme.fontScaleProperty().get());
         Charts.style(histogramChart, theme.darkProperty().get(), theme.fontScaleProperty().get());
     }

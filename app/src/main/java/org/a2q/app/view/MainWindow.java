@@ -7,6 +7,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import javafx.beans.binding.Bindings;
 import javafx.geometry.Pos;
 import javafx.scene.Node;
@@ -17,14 +18,14 @@ import javafx.scene.control.ListView;
 import javafx.scene.control.MenuButton;
 import javafx.scene.control.MenuItem;
 import javafx.scene.control.Separator;
+import javafx.scene.control.SeparatorMenuItem;
+import javafx.scene.control.SplitMenuButton;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.control.ToolBar;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
-import javafx.stage.DirectoryChooser;
-import javafx.stage.FileChooser;
 import javafx.stage.Window;
 import org.a2q.app.vm.BitWidthsViewModel;
 import org.a2q.app.vm.BoundExplorerViewModel;
@@ -32,11 +33,14 @@ import org.a2q.app.vm.BudgetsViewModel;
 import org.a2q.app.vm.MacArrayViewModel;
 import org.a2q.app.vm.DataViewModel;
 import org.a2q.app.vm.ErrorViewModel;
+import org.a2q.app.vm.ExportViewModel;
+import org.a2q.app.vm.RecentFiles;
 import org.a2q.app.vm.TradeOffsViewModel;
 import org.a2q.app.vm.ModelViewModel;
 import org.a2q.app.vm.SessionViewModel;
 import org.a2q.app.vm.Settings;
 import org.a2q.app.vm.TrainViewModel;
+import org.a2q.engine.io.onnx.QuantizedOnnxExporter;
 import org.controlsfx.control.StatusBar;
 import org.jfree.chart.JFreeChart;
 import org.kordamp.ikonli.javafx.FontIcon;
@@ -60,6 +64,26 @@ public final class MainWindow extends BorderPane {
     private final TradeOffsViewModel tradeVm;
     private final ThemeManager theme;
     private final Settings settings;
+    private final ExportViewModel exports;
+    private final RecentFiles recent;
+    /** The dialogs actually shown; views get {@link #choosers}, which always asks this one. */
+    private FileChoosers fileChoosers;
+    private final FileChoosers choosers = new FileChoosers() {
+        @Override
+        public Optional<Path> open(String title, String what, List<String> patterns) {
+            return fileChoosers.open(title, what, patterns);
+        }
+
+        @Override
+        public Optional<Path> save(String title, String initialName, String what, String pattern) {
+            return fileChoosers.save(title, initialName, what, pattern);
+        }
+
+        @Override
+        public Optional<Path> folder(String title) {
+            return fileChoosers.folder(title);
+        }
+    };
     private final ListView<NavItem> nav = new ListView<>();
     private final StackPane content = new StackPane();
     private final Map<NavItem, Node> views = new EnumMap<>(NavItem.class);
@@ -68,7 +92,10 @@ public final class MainWindow extends BorderPane {
     public MainWindow(SessionViewModel session, ModelViewModel modelVm, DataViewModel dataVm, TrainViewModel trainVm,
                       BoundExplorerViewModel learnVm, BitWidthsViewModel bitsVm, BudgetsViewModel budgetsVm,
                       MacArrayViewModel macVm, ErrorViewModel errorVm, TradeOffsViewModel tradeVm, ThemeManager theme,
-                      Settings settings) {
+                      Settings settings, ExportViewModel exports, RecentFiles recent) {
+        this.exports = exports;
+        this.recent = recent;
+        this.fileChoosers = new FxFileChoosers(this::window, settings);
         this.macVm = macVm;
         this.errorVm = errorVm;
         this.tradeVm = tradeVm;
@@ -107,6 +134,11 @@ public final class MainWindow extends BorderPane {
         return nav.getSelectionModel().getSelectedItem();
     }
 
+    /** Replaces the file dialogs, e.g. with fixed answers in a headless test. */
+    public void setFileChoosers(FileChoosers c) {
+        fileChoosers = c;
+    }
+
     private void show(NavItem item) {
         Node v = views.computeIfAbsent(item, this::build);
         content.getChildren().setAll(v);
@@ -115,13 +147,13 @@ public final class MainWindow extends BorderPane {
 
     private Node build(NavItem item) {
         return switch (item) {
-            case MODEL -> new ModelView(modelVm, session, this::openRun);
+            case MODEL -> new ModelView(modelVm, session, this::openModel);
             case DATA -> new DataView(dataVm, session, this::openDataFolder);
             case TRAIN -> trainView = new TrainView(trainVm, session, theme, this::saveRun);
             case LEARN -> new LearnView(learnVm);
             case BIT_WIDTHS -> new BitWidthsView(bitsVm, session);
             case BUDGETS -> new BudgetsView(budgetsVm, theme);
-            case MAC_ARRAY -> new MacArrayView(macVm, session);
+            case MAC_ARRAY -> new MacArrayView(macVm, exports, session, choosers, theme);
             case ERROR -> new ErrorView(errorVm, theme, () -> select(NavItem.BIT_WIDTHS));
             case TRADE_OFFS -> new TradeOffsView(tradeVm, theme, this::chooseSweepFolder);
             default -> new PendingView(item, () -> select(NavItem.LEARN));
@@ -129,17 +161,22 @@ public final class MainWindow extends BorderPane {
     }
 
     private ToolBar toolbar() {
-        Button open = new Button("Open run…", new FontIcon(Material2AL.FOLDER_OPEN));
+        SplitMenuButton open = new SplitMenuButton();
+        open.setText("Open…");
+        open.setGraphic(new FontIcon(Material2AL.FOLDER_OPEN));
         open.setId("openRunButton");
-        Ui.tip(open, "Open a saved run (.a2q): the model, its weights and its training history.");
-        open.setOnAction(e -> openRun());
+        Ui.tip(open, "Open a saved run (.a2q: model, weights and training history) or a float ONNX model. "
+                + "The arrow lists the files opened lately.");
+        open.setOnAction(e -> openModel());
+        recentMenu(open);
+        recent.files().addListener((javafx.collections.ListChangeListener<Path>) c -> recentMenu(open));
         Button data = new Button("Open data…", new FontIcon(Material2AL.IMAGE));
         Ui.tip(data, "Open a folder of IDX image files (MNIST layout).");
         data.setOnAction(e -> openDataFolder());
         Button save = new Button("Save run…", new FontIcon(Material2MZ.SAVE));
         Ui.tip(save, "Save the model, optimizer state and training history as one .a2q file.");
         save.setOnAction(e -> saveRun());
-        for (Button b : List.of(open, data, save)) {
+        for (javafx.scene.control.ButtonBase b : List.of(open, data, save)) {
             b.disableProperty().bind(session.runner().busyProperty());
         }
 
@@ -151,7 +188,25 @@ public final class MainWindow extends BorderPane {
                 .ifPresent(session::exportMetrics));
         MenuItem charts = new MenuItem("Training charts (PNG)…");
         charts.setOnAction(e -> exportCharts());
-        MenuButton export = new MenuButton("Export", new FontIcon(Material2AL.FILE_UPLOAD), layers, metrics, charts);
+        // The model-level hardware exports; the MAC array view has these and the folding/trace ones.
+        MenuItem intModel = new MenuItem("Integer model (JSON)…");
+        intModel.setOnAction(e -> choosers.save("Export the integer model", "integer-model.json", "JSON", "*.json")
+                .ifPresent(exports::exportIntegerModel));
+        MenuItem golden = new MenuItem("Golden vectors (JSON)…");
+        golden.setOnAction(e -> choosers.save("Export golden vectors", "golden.json", "JSON", "*.json")
+                .ifPresent(exports::exportGoldenVectors));
+        MenuItem qonnx = new MenuItem("QONNX for FINN…");
+        qonnx.setOnAction(e -> choosers.save("Export QONNX", "model.qonnx.onnx", "ONNX", "*.onnx")
+                .ifPresent(f -> exports.exportOnnx(f, QuantizedOnnxExporter.Style.QONNX)));
+        MenuItem qcdq = new MenuItem("Quantized ONNX (QCDQ)…");
+        qcdq.setOnAction(e -> choosers.save("Export QCDQ ONNX", "model.qcdq.onnx", "ONNX", "*.onnx")
+                .ifPresent(f -> exports.exportOnnx(f, QuantizedOnnxExporter.Style.QCDQ)));
+        for (MenuItem m : List.of(intModel, golden, qonnx, qcdq)) {
+            m.disableProperty().bind(session.quantConfigProperty().isNull());
+        }
+        MenuButton export = new MenuButton("Export", new FontIcon(Material2AL.FILE_UPLOAD), layers, metrics, charts,
+                new SeparatorMenuItem(), intModel, golden, qonnx, qcdq);
+        export.setId("exportMenu");
         export.disableProperty().bind(session.runner().busyProperty());
 
         Button smaller = new Button("A−");
@@ -202,39 +257,54 @@ public final class MainWindow extends BorderPane {
         return bar;
     }
 
-    private void openRun() {
-        FileChooser fc = new FileChooser();
-        fc.setTitle("Open a saved run");
-        fc.getExtensionFilters().addAll(new FileChooser.ExtensionFilter("A2Q runs (*.a2q)", "*.a2q"),
-                new FileChooser.ExtensionFilter("All files", "*"));
-        initialDir(fc::setInitialDirectory);
-        File f = fc.showOpenDialog(window());
-        if (f != null) {
-            remember(f.toPath().getParent());
-            modelVm.openRun(f.toPath());
+    private void openModel() {
+        choosers.open("Open a model or a saved run", "Runs and ONNX models", List.of("*.a2q", "*.onnx"))
+                .ifPresent(modelVm::open);
+    }
+
+    /** The open button's drop-down: recent files, newest first, then a way to forget them. */
+    private void recentMenu(SplitMenuButton open) {
+        List<MenuItem> items = new java.util.ArrayList<>();
+        List<Path> files = recent.files();
+        for (int i = 0; i < files.size(); i++) {
+            Path f = files.get(i);
+            Path parent = f.getParent();
+            MenuItem item = new MenuItem(f.getFileName() + (parent == null ? "" : "  —  " + parent));
+            item.setId("recentFile" + i);
+            item.setMnemonicParsing(false); // underscores in file names are not shortcuts
+            item.setOnAction(e -> openRecent(f));
+            items.add(item);
         }
+        if (items.isEmpty()) {
+            MenuItem none = new MenuItem("No recent files");
+            none.setDisable(true);
+            items.add(none);
+        } else {
+            MenuItem clear = new MenuItem("Clear recent files");
+            clear.setId("clearRecentFiles");
+            clear.setOnAction(e -> recent.clear());
+            items.add(new SeparatorMenuItem());
+            items.add(clear);
+        }
+        open.getItems().setAll(items);
+    }
+
+    private void openRecent(Path file) {
+        if (!Files.exists(file)) {
+            recent.remove(file);
+            session.errors().report("Cannot open " + file.getFileName(), file + " no longer exists: it was moved, "
+                    + "renamed or deleted. It has been taken off the recent files; use Open… to find it.");
+            return;
+        }
+        modelVm.open(file);
     }
 
     private void openDataFolder() {
-        DirectoryChooser dc = new DirectoryChooser();
-        dc.setTitle("Open a folder of IDX files");
-        initialDir(dc::setInitialDirectory);
-        File f = dc.showDialog(window());
-        if (f != null) {
-            remember(f.toPath());
-            dataVm.openFolder(f.toPath());
-        }
+        choosers.folder("Open a folder of IDX files").ifPresent(dataVm::openFolder);
     }
 
     private File chooseSweepFolder() {
-        DirectoryChooser dc = new DirectoryChooser();
-        dc.setTitle("Open a sweep folder (with results.csv)");
-        initialDir(dc::setInitialDirectory);
-        File f = dc.showDialog(window());
-        if (f != null) {
-            remember(f.toPath());
-        }
-        return f;
+        return choosers.folder("Open a sweep folder (with results.csv)").map(Path::toFile).orElse(null);
     }
 
     private void saveRun() {
@@ -264,31 +334,8 @@ public final class MainWindow extends BorderPane {
                 });
     }
 
-    private java.util.Optional<Path> chooseSave(String title, String initialName, String what, String pattern) {
-        FileChooser fc = new FileChooser();
-        fc.setTitle(title);
-        fc.setInitialFileName(initialName);
-        fc.getExtensionFilters().add(new FileChooser.ExtensionFilter(what + " (" + pattern + ")", pattern));
-        initialDir(fc::setInitialDirectory);
-        File f = fc.showSaveDialog(window());
-        if (f == null) {
-            return java.util.Optional.empty();
-        }
-        remember(f.toPath().getParent());
-        return java.util.Optional.of(f.toPath());
-    }
-
-    private void initialDir(java.util.function.Consumer<File> set) {
-        String last = settings.get("lastDir", "");
-        if (!last.isEmpty() && Files.isDirectory(Path.of(last))) {
-            set.accept(new File(last));
-        }
-    }
-
-    private void remember(Path dir) {
-        if (dir != null) {
-            settings.put("lastDir", dir.toString());
-        }
+    private Optional<Path> chooseSave(String title, String initialName, String what, String pattern) {
+        return choosers.save(title, initialName, what, pattern);
     }
 
     private Window window() {

@@ -22,7 +22,7 @@ import org.kordamp.ikonli.material2.Material2AL;
 
 /** Model view: pick or open a model, see its layers and its float accuracy. */
 final class ModelView extends BorderPane {
-    ModelView(ModelViewModel vm, SessionViewModel session, Runnable openRun) {
+    ModelView(ModelViewModel vm, SessionViewModel session, Runnable openModel) {
         getStyleClass().add("view");
 
         ComboBox<String> picker = new ComboBox<>();
@@ -38,8 +38,9 @@ final class ModelView extends BorderPane {
         });
         Ui.tip(picker, "mlp: 784-256-128-10 · lenet: LeNet-5 (2 conv + 3 fc) · resnet: small ResNet with BatchNorm. "
                 + "Picking one starts from fresh random weights.");
-        Button open = new Button("Open saved run…", Ui.icon(Material2AL.FOLDER_OPEN));
-        open.setOnAction(e -> openRun.run());
+        Button open = new Button("Open run or ONNX…", Ui.icon(Material2AL.FOLDER_OPEN));
+        Ui.tip(open, "A saved run (.a2q) with its training history, or a float ONNX model (opset 9–17).");
+        open.setOnAction(e -> openModel.run());
         picker.disableProperty().bind(session.runner().busyProperty());
         open.disableProperty().bind(session.runner().busyProperty());
 
@@ -88,7 +89,7 @@ final class ModelView extends BorderPane {
         VBox.setVgrow(table, Priority.ALWAYS);
 
         VBox body = new VBox(Ui.GAP, pick, cards, table);
-        setTop(Ui.header("Model", "The network you will quantize: a built-in architecture or a saved run. "
+        setTop(Ui.header("Model", "The network you will quantize: a built-in architecture, a saved run or an ONNX model. "
                 + "Accuracy is measured in the background on the test images of the current data."));
         setCenter(body);
     }

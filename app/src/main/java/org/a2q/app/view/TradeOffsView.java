@@ -58,6 +58,7 @@ final class TradeOffsView extends BorderPane {
 
         Button open = new Button("Open sweep…", new FontIcon(Material2AL.FOLDER_OPEN));
         open.setId("openSweep");
+        open.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
         Ui.tip(open, "Open the output folder of a2q sweep (it holds results.csv and the points' models).");
         open.setOnAction(e -> {
             File f = chooseFolder.get();
@@ -120,6 +121,12 @@ final class TradeOffsView extends BorderPane {
         model.setPrefWidth(240); // "points/a2qplus-P16/model.a2q" in full, not "points…"
         model.setMinWidth(200);
         table.getColumns().add(model);
+        // Headers and values grow with the text size; below these widths the table scrolls sideways
+        // rather than cutting them to "…".
+        for (TableColumn<Point, ?> c : table.getColumns()) {
+            double base = c.getMinWidth() > 10 ? c.getMinWidth() : c.getPrefWidth();
+            c.minWidthProperty().bind(theme.fontScaleProperty().multiply(base));
+        }
         table.setRowFactory(t -> {
             TableRow<Point> row = new TableRow<>();
             row.setOnMouseClicked(e -> {
@@ -143,7 +150,7 @@ final class TradeOffsView extends BorderPane {
         split.setOrientation(javafx.geometry.Orientation.VERTICAL);
         split.setDividerPositions(0.6);
         setTop(Ui.header("Trade-offs", "What a narrower accumulator costs in accuracy, per method, from a sweep "
-                + "(a2q sweep). Click a point or a row to open that model in the session."));
+                + "(a2q sweep). Click a point or a row to open that model in the session.", "trade-offs"));
         setCenter(split);
     }
 

@@ -3,6 +3,7 @@ package org.a2q.app.view;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
 import javafx.scene.Node;
+import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.HBox;
@@ -10,8 +11,11 @@ import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
 import javafx.util.Duration;
+import org.a2q.app.content.Texts;
+import org.controlsfx.control.PopOver;
 import org.kordamp.ikonli.Ikon;
 import org.kordamp.ikonli.javafx.FontIcon;
+import org.kordamp.ikonli.material2.Material2AL;
 
 /** Small builders shared by the views, so spacing and typography stay the same everywhere. */
 final class Ui {
@@ -41,6 +45,34 @@ final class Ui {
     /** View header: title and one line that says what the view is for. */
     static VBox header(String title, String subtitle) {
         VBox box = new VBox(2, label(title, "view-title"), wrapping(subtitle, "view-subtitle"));
+        box.setPadding(new Insets(0, 0, 8, 0));
+        return box;
+    }
+
+    /** A header whose title is followed by a button that shows the view's help text from resources/help. */
+    static VBox header(String title, String subtitle, String helpId) {
+        Texts.Page page = Texts.help(helpId);
+        Button help = new Button(null, new FontIcon(Material2AL.HELP_OUTLINE));
+        help.setId("helpButton");
+        help.getStyleClass().addAll("flat", "small");
+        tip(help, "What this view shows");
+        help.setOnAction(e -> {
+            VBox text = new VBox(8);
+            text.setPadding(new Insets(12));
+            text.setPrefWidth(520);
+            text.getChildren().add(label(page.title(), "card-title"));
+            for (String para : page.paragraphs()) {
+                text.getChildren().add(wrapping(para.startsWith("- ") ? "•  " + para.substring(2) : para));
+            }
+            text.getStyleClass().add("help-text");
+            PopOver pop = new PopOver(text);
+            pop.setArrowLocation(PopOver.ArrowLocation.TOP_LEFT);
+            pop.setDetachable(false);
+            pop.show(help);
+        });
+        HBox top = new HBox(6, label(title, "view-title"), help);
+        top.setAlignment(Pos.CENTER_LEFT);
+        VBox box = new VBox(2, top, wrapping(subtitle, "view-subtitle"));
         box.setPadding(new Insets(0, 0, 8, 0));
         return box;
     }

@@ -67,6 +67,11 @@ public final class ModelViewModel {
         session.openRun(file);
     }
 
+    /** A saved run or a float ONNX model, by the file's extension. */
+    public void open(Path file) {
+        session.openModel(file);
+    }
+
     private void refresh() {
         Graph g = session.graph();
         if (g == null) {

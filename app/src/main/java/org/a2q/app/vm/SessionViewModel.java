@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import javafx.beans.property.ReadOnlyIntegerProperty;
 import javafx.beans.property.ReadOnlyIntegerWrapper;
 import javafx.beans.property.ReadOnlyObjectProperty;
@@ -21,6 +22,7 @@ import org.a2q.engine.data.DatasetSplit;
 import org.a2q.engine.data.IdxDatasets;
 import org.a2q.engine.io.AtomicFiles;
 import org.a2q.engine.io.RunFile;
+import org.a2q.engine.io.onnx.OnnxImporter;
 import org.a2q.engine.model.ModelTemplates;
 import org.a2q.engine.nn.Graph;
 import org.a2q.engine.quant.QuantConfig;
@@ -55,6 +57,7 @@ public final class SessionViewModel {
             new ReadOnlyObjectWrapper<>(this, "reports", List.of());
     private List<String> classNames = List.of();
     private Optimizer optimizer;
+    private Consumer<Path> onModelOpened = f -> { };
 
     public SessionViewModel(TaskRunner runner, ErrorSink errors) {
         this.runner = runner;
@@ -70,6 +73,13 @@ public final class SessionViewModel {
     public ReadOnlyStringProperty modelNameProperty() { return modelName.getReadOnlyProperty(); }
     /** One line saying where the model came from, for headers. */
     public ReadOnlyStringProperty modelSourceProperty() { return modelSource.getReadOnlyProperty(); }
+    /**
+     * Called on the JavaFX thread with the path of each model or run that opened successfully (not
+     * for ones that failed), so the recent-files list never offers a file that could not be read.
+     */
+    public void setOnModelOpened(Consumer<Path> listener) {
+        onModelOpened = listener == null ? f -> { } : listener;
+    }
     public ReadOnlyObjectProperty<DatasetSplit> dataProperty() { return data.getReadOnlyProperty(); }
     public DatasetSplit data() { return data.get(); }
     public ReadOnlyStringProperty dataSourceProperty() { return dataSource.getReadOnlyProperty(); }
@@ -125,6 +135,35 @@ public final class SessionViewModel {
             modelSource.set(file.getFileName() + " (" + run.epochsDone() + " epoch" + (run.epochsDone() == 1 ? "" : "s")
                     + " trained)");
             setGraph(run.graph());
+            onModelOpened.accept(file);
+        });
+    }
+
+    /** Opens a saved run (.a2q, or a run directory) or a float ONNX model, by what the path is. */
+    public void openModel(Path file) {
+        if (file.getFileName() != null && file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+            openOnnx(file);
+        } else {
+            openRun(file);
+        }
+    }
+
+    /** Replaces the model with a float ONNX model; it starts untrained here, with no history. */
+    public void openOnnx(Path file) {
+        runner.submit("Opening " + file.getFileName(), false, p -> {
+            ensureEngine(p);
+            return OnnxImporter.read(file);
+        }, r -> {
+            optimizer = null;
+            history.clear();
+            modelName.set("");
+            modelSource.set(file.getFileName() + " (ONNX, opset " + r.opset() + ", float)");
+            setQuantization(null, List.of());
+            setGraph(r.graph());
+            onModelOpened.accept(file);
+            if (!r.notes().isEmpty()) {
+                runner.setOutcome("opened " + file.getFileName() + ": " + String.join("; ", r.notes()));
+            }
         });
     }
 

@@ -28,6 +28,18 @@ class TextsTest {
     }
 
     @Test
+    void helpDescribesTheViewsAsBuiltNotAsPlanned() {
+        for (String id : List.of("bit-widths", "budgets", "error", "mac-array", "trade-offs")) {
+            for (String para : Texts.help(id).paragraphs()) {
+                String p = " " + para.toLowerCase(java.util.Locale.ROOT) + " ";
+                for (String future : List.of(" will ", " being added", " arrives", " not available yet", " soon")) {
+                    assertFalse(p.contains(future), id + " speaks of a future view (\"" + future.strip() + "\"): " + para);
+                }
+            }
+        }
+    }
+
+    @Test
     void parserJoinsLinesAndKeepsListItems() {
         Texts.Page p = Texts.parse("x", "# Title\n\nfirst line\nsecond line\n\n- item one\n- item two\nmore\n");
         assertEquals("Title", p.title());

@@ -17,6 +17,7 @@ import org.a2q.engine.hw.IntegerModel;
 import org.a2q.engine.hw.MacTrace;
 import org.a2q.engine.hw.MatVecEngine;
 import org.a2q.engine.hw.TraceExport;
+import org.a2q.engine.hw.TracePixels;
 import org.a2q.engine.hw.TraceStep;
 import org.a2q.engine.hw.WorstCase;
 import org.a2q.engine.hw.LaneOp;
@@ -88,7 +89,7 @@ final class TraceCommand implements Callable<Integer> {
             }
             var image = new Batcher(split.test(), 1).fill(new int[] {index}, 0, 1).features();
             int[][] patches = m.layerInput(layer, image, mode);
-            int px = pixel != null ? pixel : furthestPixel(engine, patches);
+            int px = pixel != null ? pixel : TracePixels.furthest(engine, channel, patches);
             if (px < 0 || px >= patches.length) {
                 throw new EngineException("layer '" + layer + "' has output pixels 0.." + (patches.length - 1) + ", not " + px);
             }
@@ -131,23 +132,5 @@ final class TraceCommand implements Callable<Integer> {
             w.println("wrote " + json);
         }
         return 0;
-    }
-
-    /** The pixel whose exact partial sums reach the largest magnitude: the most interesting one to watch. */
-    private int furthestPixel(MatVecEngine engine, int[][] patches) {
-        int best = 0;
-        long bestAbs = -1;
-        for (int p = 0; p < patches.length; p++) {
-            MacTrace t = engine.trace(channel, patches[p], p);
-            long a = 0;
-            for (TraceStep s : t.steps()) {
-                a = Math.max(a, Math.abs(s.exactPartialSum()));
-            }
-            if (a > bestAbs) {
-                bestAbs = a;
-                best = p;
-            }
-        }
-        return best;
     }
 }
