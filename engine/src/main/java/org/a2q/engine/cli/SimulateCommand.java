@@ -72,6 +72,12 @@ final class SimulateCommand implements Callable<Integer> {
             w.println("wrote " + foldingJson);
         }
         DatasetSplit split = IdxDatasets.loadSplit(data != null ? data : CommonOptions.defaultData());
+        // A short untimed pass of every run below first, so no timing includes compiling its loops.
+        int warmUp = Math.min(2 * batch, limit > 0 ? limit : split.test().size());
+        m.evaluate(split.test(), warmUp, mode, true, false, batch);
+        for (AccumulatorMode each : AccumulatorMode.values()) {
+            m.evaluate(split.test(), warmUp, each, false, false, batch);
+        }
         IntegerModel.Result r = m.evaluate(split.test(), limit, mode, true, true, batch);
         // Every mode again without statistics (the fast path), timed: one call compares the three
         // registers' accuracy and speed. Statistics do not change any register, only the time.
