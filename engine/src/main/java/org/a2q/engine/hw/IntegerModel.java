@@ -617,21 +617,27 @@ public final class IntegerModel {
     }
 
     private static void maxPool(Pool2d p, int[] x, int[] o, int ch, int h, int w, int oh, int ow) {
+        int kh = p.kernelH();
+        int kw = p.kernelW();
+        int sh = p.strideH();
+        int sw = p.strideW();
+        int ph = p.padH();
+        int pw = p.padW();
         int k = 0;
         for (int c = 0; c < ch; c++) {
+            int plane = c * h * w;
             for (int oy = 0; oy < oh; oy++) {
+                // the window's rows and columns clipped to the input: padded positions are skipped
+                int y0 = Math.max(0, oy * sh - ph);
+                int y1 = Math.min(h, oy * sh - ph + kh);
                 for (int ox = 0; ox < ow; ox++) {
+                    int x0 = Math.max(0, ox * sw - pw);
+                    int x1 = Math.min(w, ox * sw - pw + kw);
                     int m = Integer.MIN_VALUE;
-                    for (int a = 0; a < p.kernelH(); a++) {
-                        int y = oy * p.strideH() - p.padH() + a;
-                        if (y < 0 || y >= h) {
-                            continue;
-                        }
-                        for (int d = 0; d < p.kernelW(); d++) {
-                            int xx = ox * p.strideW() - p.padW() + d;
-                            if (xx >= 0 && xx < w) {
-                                m = Math.max(m, x[(c * h + y) * w + xx]);
-                            }
+                    for (int y = y0; y < y1; y++) {
+                        int row = plane + y * w;
+                        for (int xx = x0; xx < x1; xx++) {
+                            m = Math.max(m, x[row + xx]);
                         }
                     }
                     o[k++] = m;

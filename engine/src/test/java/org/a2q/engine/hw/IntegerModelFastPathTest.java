@@ -12,6 +12,7 @@ import org.a2q.engine.data.Batcher;
 import org.a2q.engine.data.DatasetSplit;
 import org.a2q.engine.model.ModelTemplates;
 import org.a2q.engine.nn.Graph;
+import org.a2q.engine.nn.Pool2d;
 import org.a2q.engine.quant.ActivationQuantizer;
 import org.a2q.engine.quant.QuantConfig;
 import org.a2q.engine.quant.QuantMethod;
@@ -187,6 +188,45 @@ class IntegerModelFastPathTest {
                     }
                 }
                 assertEquals(refTally.channels(), fastTally.channels(), where + " " + mode);
+            }
+        }
+    }
+
+    /**
+     * Max-pooling on codes against the float max-pool layer on the codes' values, for random
+     * windows, strides and paddings (overlapping windows, windows partly in the padding).
+     */
+    @Test
+    void maxPoolOnCodesEqualsTheFloatMaxPool() {
+        SplittableRandom rnd = new SplittableRandom(8);
+        for (int t = 0; t < 60; t++) {
+            int k = 1 + rnd.nextInt(4);
+            int stride = 1 + rnd.nextInt(3);
+            int pad = rnd.nextInt(k / 2 + 1);
+            int ch = 1 + rnd.nextInt(3);
+            int h = k + rnd.nextInt(6);
+            int w = k + rnd.nextInt(6);
+            Pool2d pool = new Pool2d(Pool2d.Kind.MAX, k, k, stride, stride, pad, pad, false);
+            int batch = 3;
+            int[][] codes = new int[batch][ch * h * w];
+            float[] real = new float[batch * ch * h * w];
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < codes[b].length; i++) {
+                    codes[b][i] = rnd.nextInt(-8, 8);
+                    real[b * codes[b].length + i] = codes[b][i];
+                }
+            }
+            long[] in = {ch, h, w};
+            long[] outShape = pool.outputShape(new long[] {batch, ch, h, w});
+            long[] out = {outShape[1], outShape[2], outShape[3]};
+            int[][] pooled = IntegerModel.maxPool(pool, codes, in, out);
+            float[] expected = pool.forward(new INDArray[] {Nd4j.create(real, new long[] {batch, ch, h, w}, 'c')}, false)
+                    .dup('c').data().asFloat();
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < pooled[b].length; i++) {
+                    assertEquals(expected[b * pooled[b].length + i], pooled[b][i], 0.0,
+                            "k" + k + " s" + stride + " p" + pad + " " + ch + "x" + h + "x" + w + " at " + i);
+                }
             }
         }
     }
