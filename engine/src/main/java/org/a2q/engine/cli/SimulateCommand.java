@@ -73,7 +73,7 @@ final class SimulateCommand implements Callable<Integer> {
         }
         DatasetSplit split = IdxDatasets.loadSplit(data != null ? data : CommonOptions.defaultData());
         // A short untimed pass of every run below first, so no timing includes compiling its loops.
-        int warmUp = Math.min(2 * batch, limit > 0 ? limit : split.test().size());
+        int warmUp = Math.min(4 * batch, limit > 0 ? limit : split.test().size());
         m.evaluate(split.test(), warmUp, mode, true, false, batch);
         for (AccumulatorMode each : AccumulatorMode.values()) {
             m.evaluate(split.test(), warmUp, each, false, false, batch);
