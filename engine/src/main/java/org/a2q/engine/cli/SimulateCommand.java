@@ -145,8 +145,9 @@ final class SimulateCommand implements Callable<Integer> {
     /** Images/s and MACs/s of the integer model alone (not the float reference), per register mode. */
     static void printSpeed(PrintWriter w, IntegerModel m, java.util.Map<AccumulatorMode, IntegerModel.Result> fast,
                            IntegerModel.Result withStats) {
-        w.printf(Locale.ROOT, "speed of the integer model (%,d MACs per image, %d threads):%n", m.macsPerImage(),
-                org.a2q.engine.EngineRuntime.threads());
+        int threads = org.a2q.engine.EngineRuntime.threads();
+        w.printf(Locale.ROOT, "speed of the integer model (%,d MACs per image, %d thread%s):%n", m.macsPerImage(),
+                threads, threads == 1 ? "" : "s");
         for (IntegerModel.Result x : fast.values()) {
             w.printf(Locale.ROOT, "  %-34s %,10.0f images/s %8.3f GMAC/s%n", x.mode(), x.imagesPerSecond(),
                     x.macsPerSecond() / 1e9);
