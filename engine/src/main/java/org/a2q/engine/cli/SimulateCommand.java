@@ -72,12 +72,18 @@ final class SimulateCommand implements Callable<Integer> {
             w.println("wrote " + foldingJson);
         }
         DatasetSplit split = IdxDatasets.loadSplit(data != null ? data : CommonOptions.defaultData());
+        // A short untimed pass of every run below first, so no timing includes compiling its loops.
+        int warmUp = Math.min(4 * batch, limit > 0 ? limit : split.test().size());
+        m.evaluate(split.test(), warmUp, mode, true, false, batch);
+        for (AccumulatorMode each : AccumulatorMode.values()) {
+            m.evaluate(split.test(), warmUp, each, false, false, batch);
+        }
         IntegerModel.Result r = m.evaluate(split.test(), limit, mode, true, true, batch);
-        // The other modes without statistics (the fast paths), so one call compares all three registers.
+        // Every mode again without statistics (the fast path), timed: one call compares the three
+        // registers' accuracy and speed. Statistics do not change any register, only the time.
         java.util.Map<AccumulatorMode, IntegerModel.Result> byMode = new java.util.EnumMap<>(AccumulatorMode.class);
-        byMode.put(mode, r);
-        for (AccumulatorMode other : AccumulatorMode.values()) {
-            byMode.computeIfAbsent(other, o -> m.evaluate(split.test(), limit, o, false, false, batch));
+        for (AccumulatorMode each : AccumulatorMode.values()) {
+            byMode.put(each, m.evaluate(split.test(), limit, each, false, false, batch));
         }
         IntegerModel.Result exact = byMode.get(AccumulatorMode.EXACT);
         printTable(w, m, r);
@@ -90,6 +96,7 @@ final class SimulateCommand implements Callable<Integer> {
                 byMode.get(AccumulatorMode.SATURATE).accuracy() * 100);
         w.printf(Locale.ROOT, "float (fake-quantized) accuracy %.2f%%; same class as the float model: %d/%d (%.2f%%)%n",
                 r.floatAccuracy() * 100, r.agreeing(), r.images(), r.agreement() * 100);
+        printSpeed(w, m, byMode, r);
         if (channels) {
             for (IntegerLayer l : m.layers()) {
                 OverflowTally t = r.tallies().get(l.name());
@@ -133,6 +140,20 @@ final class SimulateCommand implements Callable<Integer> {
         w.println("wrong = dot products whose register ended wrong; excursions = dot products with a partial sum outside "
                 + "P bits; data = bits the data needed; dt/a2q/a2q+s/exact = widths the rules ask for; "
                 + "cycles per image; LUT = FINN-R estimate at P");
+    }
+
+    /** Images/s and MACs/s of the integer model alone (not the float reference), per register mode. */
+    static void printSpeed(PrintWriter w, IntegerModel m, java.util.Map<AccumulatorMode, IntegerModel.Result> fast,
+                           IntegerModel.Result withStats) {
+        int threads = org.a2q.engine.EngineRuntime.threads();
+        w.printf(Locale.ROOT, "speed of the integer model (%,d MACs per image, %d thread%s):%n", m.macsPerImage(),
+                threads, threads == 1 ? "" : "s");
+        for (IntegerModel.Result x : fast.values()) {
+            w.printf(Locale.ROOT, "  %-34s %,10.0f images/s %8.3f GMAC/s%n", x.mode(), x.imagesPerSecond(),
+                    x.macsPerSecond() / 1e9);
+        }
+        w.printf(Locale.ROOT, "  %-34s %,10.0f images/s %8.3f GMAC/s%n", withStats.mode() + " with overflow statistics",
+                withStats.imagesPerSecond(), withStats.macsPerSecond() / 1e9);
     }
 
     static AccumulatorMode parseMode(String s) {

@@ -52,16 +52,9 @@ public record InputFormat(int bits, boolean signed) {
             throw new EngineException(what + " has " + x.length + " elements but the layer's dot-product length is "
                     + expectedLength + "; pass vectors of exactly " + expectedLength + " elements");
         }
-        int lo = min();
-        int hi = max();
-        // A branch-free min/max scan first (cheap, vectorisable); locate the culprit only on failure.
-        int mn = Integer.MAX_VALUE;
-        int mx = Integer.MIN_VALUE;
-        for (int i = 0; i < x.length; i++) {
-            mn = Math.min(mn, x[i]);
-            mx = Math.max(mx, x[i]);
-        }
-        if (x.length > 0 && (mn < lo || mx > hi)) {
+        if (!contains(x, 0, x.length)) {
+            int lo = min();
+            int hi = max();
             for (int i = 0; i < x.length; i++) {
                 if (x[i] < lo || x[i] > hi) {
                     throw new EngineException(what + ": element " + i + " is " + x[i] + ", outside the " + finnName()
@@ -70,6 +63,20 @@ public record InputFormat(int bits, boolean signed) {
                 }
             }
         }
+    }
+
+    /**
+     * True when x[from..to) all lie in [x_min, x_max]: a branch-free min/max scan (cheap,
+     * vectorisable), so callers locate a culprit only on failure.
+     */
+    public boolean contains(int[] x, int from, int to) {
+        int mn = Integer.MAX_VALUE;
+        int mx = Integer.MIN_VALUE;
+        for (int i = from; i < to; i++) {
+            mn = Math.min(mn, x[i]);
+            mx = Math.max(mx, x[i]);
+        }
+        return from >= to || (mn >= min() && mx <= max());
     }
 
     @Override

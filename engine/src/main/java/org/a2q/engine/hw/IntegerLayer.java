@@ -14,6 +14,12 @@ import org.a2q.engine.quant.QuantMethod;
  * A linear layer is the 1×1-pixel case (kernel = input = 1×1, K = Cin).
  */
 public final class IntegerLayer {
+    /**
+     * Dot products per {@link MatVecEngine#computeColumns} call in {@link #forwardSamples}: enough
+     * for the vectorised inner loops, while K rows of them stay in cache.
+     */
+    private static final int COLUMN_TARGET = 512;
+
     private final String name;
     private final boolean conv;
     private final IntWeights weights;
@@ -192,6 +198,106 @@ public final class IntegerLayer {
                             row[i++] = rowIn && x >= 0 && x < inW ? codes[base + y * inW + x] : 0;
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Unfolds one sample's codes into the columns layout of {@link MatVecEngine#computeColumns}:
+     * cols[i][offset + p] = element i (weight K order) of output pixel p's patch, for the
+     * {@link #pixels()} columns starting at {@code offset}. The same elements as {@link #im2col},
+     * transposed; padding positions get code 0 (zero-point 0).
+     */
+    public void im2colColumns(int[] codes, int[][] cols, int offset) {
+        if (codes.length != inputSize() || offset < 0 || cols.length < dotLength()
+                || cols[0].length < offset + pixels()) {
+            throw new EngineException("layer '" + name + "': " + codes.length + " codes (expected " + inputSize()
+                    + ") into " + cols.length + " rows (expected " + dotLength() + ") at column " + offset);
+        }
+        if (!conv) {
+            for (int i = 0; i < codes.length; i++) {
+                cols[i][offset] = codes[i];
+            }
+            return;
+        }
+        int i = 0;
+        for (int ci = 0; ci < inC; ci++) {
+            int plane = ci * inH * inW;
+            for (int a = 0; a < kh; a++) {
+                for (int b = 0; b < kw; b++, i++) {
+                    int[] row = cols[i];
+                    int dst = offset;
+                    for (int oy = 0; oy < outH; oy++, dst += outW) {
+                        int y = oy * sh - ph + a;
+                        if (y < 0 || y >= inH) {
+                            java.util.Arrays.fill(row, dst, dst + outW, 0);
+                            continue;
+                        }
+                        // Output columns first..last read input column ox·sw − pw + b inside [0, inW);
+                        // the others are padding.
+                        int first = Math.min(outW, Math.max(0, ceilDiv(pw - b, sw)));
+                        int last = Math.max(first - 1, Math.min(outW - 1, Math.floorDiv(inW - 1 + pw - b, sw)));
+                        int src = plane + y * inW - pw + b;
+                        java.util.Arrays.fill(row, dst, dst + first, 0);
+                        if (sw == 1 && last >= first) {
+                            System.arraycopy(codes, src + first, row, dst + first, last - first + 1);
+                        } else {
+                            for (int ox = first; ox <= last; ox++) {
+                                row[dst + ox] = codes[src + ox * sw];
+                            }
+                        }
+                        java.util.Arrays.fill(row, dst + last + 1, dst + outW, 0);
+                    }
+                }
+            }
+        }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return -Math.floorDiv(-a, b);
+    }
+
+    /**
+     * Samples [from, to) of a batch through this layer: their codes unfolded a few samples at a
+     * time into columns, the engine's registers, and the requantisation into out (NCHW, the float
+     * type of the next op). Writes only samples from..to−1 of {@code out} (and of {@code capture},
+     * which receives each sample's registers [Cout·pixels] when non-null), so disjoint ranges can
+     * run on different threads, each with its own tally.
+     */
+    void forwardSamples(int[][] codes, int from, int to, MatVecEngine engine, OverflowTally tally, float[] out,
+                        long[][] capture) {
+        int pix = pixels();
+        int cout = outputChannels();
+        int block = Math.max(1, COLUMN_TARGET / pix);
+        int[][] cols = new int[dotLength()][block * pix];
+        long[][] acc = new long[cout][block * pix];
+        for (int b0 = from; b0 < to; b0 += block) {
+            int count = Math.min(block, to - b0);
+            int n = count * pix;
+            for (int s = 0; s < count; s++) {
+                im2colColumns(codes[b0 + s], cols, s * pix);
+            }
+            // No range check: the codes come from the input quantizer's clamp to [lo, hi], which is
+            // exactly this format's range (same bits and signedness), grid nodes only move or pick
+            // codes, and im2col adds only zeros, which every format holds.
+            engine.columns(cols, n, acc, tally);
+            for (int s = 0; s < count; s++) {
+                int dst = (b0 + s) * cout * pix;
+                for (int c = 0; c < cout; c++) {
+                    long[] a = acc[c];
+                    int src = s * pix;
+                    int o = dst + c * pix;
+                    for (int p = 0; p < pix; p++) {
+                        out[o + p] = (float) dequantize(c, a[src + p]);
+                    }
+                }
+                if (capture != null) {
+                    long[] r = new long[cout * pix];
+                    for (int c = 0; c < cout; c++) {
+                        System.arraycopy(acc[c], s * pix, r, c * pix, pix);
+                    }
+                    capture[b0 + s] = r;
                 }
             }
         }

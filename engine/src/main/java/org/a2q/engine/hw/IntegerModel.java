@@ -18,6 +18,7 @@ import org.a2q.engine.nn.Identity;
 import org.a2q.engine.nn.Layer;
 import org.a2q.engine.nn.Linear;
 import org.a2q.engine.nn.Pool2d;
+import org.a2q.engine.nn.ReLU;
 import org.a2q.engine.nn.Reshape;
 import org.a2q.engine.nn.WeightTransform;
 import org.a2q.engine.quant.AccumulatorAwareWeightQuantizer;
@@ -36,15 +37,16 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * A quantized {@link Graph} compiled to an integer pipeline:
  * <ol>
  *   <li>every activation quantizer turns its real input into integer codes with the quantizer's own
- *       round/clamp (the same ND4J ops, so the codes equal the fake-quantized model's codes);</li>
+ *       arithmetic, round(clamp(x/s)) in float32 (so the codes equal the fake-quantized model's);</li>
  *   <li>grid-preserving nodes (max-pool, flatten/reshape, identity, dropout in eval) act on the codes
  *       directly, in integers;</li>
  *   <li>every conv/linear is a set of integer dot products of its integer weights with the codes
  *       (im2col patches for a conv), accumulated by a {@link MatVecEngine} in a P-bit register in one
  *       {@link AccumulatorMode};</li>
- *   <li>each accumulator is requantised to a real value s_w[c]·s_x·acc + bias[c] (double), and the
- *       float ops up to the next quantizer (ReLU, batch-norm in eval form, add, average pools, ...)
- *       run as the layers' own float forward passes.</li>
+ *   <li>each accumulator is requantised to a real value s_w[c]·s_x·acc + bias[c] (double, rounded to
+ *       float32), and the float ops up to the next quantizer (ReLU, batch-norm in eval form, add,
+ *       average pools, ...) run as the layers' own float forward passes; ReLU on float32 values runs
+ *       in Java as max(x, 0).</li>
  * </ol>
  * So the dot products are bit-exact integer arithmetic and everything between two quantizers is the
  * float scale arithmetic that a FINN-style flow folds into thresholds. In EXACT mode the result
@@ -52,24 +54,39 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * s_x·x in float32 and sums in a different order, so an activation that lies within float error of
  * a rounding tie of the next quantizer can land on the neighbouring code.
  *
- * <p>The compiled model reuses the graph's non-weight layers for the float ops, so it must not run
- * concurrently with the graph or with itself.
+ * <p>A batch runs layer by layer. A conv/linear cuts the batch into parts of consecutive images,
+ * and the parts run on a fixed pool of the engine's compute threads ({@link Parallel}), each
+ * unfolding its images into columns for {@link MatVecEngine#computeColumns} and keeping its own
+ * overflow tally; results do not depend on the number of threads. The straightforward path, image
+ * by image through {@link MatVecEngine#compute(int[][], long[][], OverflowTally)}, is kept as the
+ * reference that tests hold the fast path to, bit for bit.
+ *
+ * <p>The compiled model reuses the graph's non-weight layers for the float ops and its own buffers
+ * from batch to batch, so it must not run concurrently with the graph or with itself.
  */
 public final class IntegerModel {
     private enum Kind { QUANT, MATVEC, GRID, FLOAT }
 
-    private record Step(String name, Kind kind, Layer layer, int[] inputs, long[] shape, IntegerLayer matvec) { }
+    private record Step(int index, String name, Kind kind, Layer layer, int[] inputs, long[] shape, IntegerLayer matvec) { }
 
-    /** A node's value for a batch: integer codes on a quantizer's grid, a real tensor, or both. */
+    /**
+     * A node's value for a batch: integer codes on a quantizer's grid, real values as a Java float
+     * array [batch·C·H·W] in 'c' order (what a conv/linear's requantisation and a ReLU produce when
+     * the graph computes in float32), an ND4J tensor, or several of these; the tensor is made from
+     * the others on demand.
+     */
     private static final class Value {
+        final int step;
         final long[] shape;
         int[][] codes;
         double scale;
         InputFormat format;
         String quantizer;
+        float[] floats;
         INDArray real;
 
-        Value(long[] shape) {
+        Value(int step, long[] shape) {
+            this.step = step;
             this.shape = shape;
         }
     }
@@ -80,6 +97,12 @@ public final class IntegerModel {
     private final AccumulatorPolicy policy;
     private final DataType dtype;
     private final int outputIndex;
+    /**
+     * Native arrays reused from batch to batch, per step: [0] the step's real output, [1] its codes
+     * as reals. Allocating native memory costs far more than filling it (milliseconds for a batch of
+     * activations), and a run finishes with a batch before the next one starts.
+     */
+    private final INDArray[][] buffers;
 
     private IntegerModel(Graph graph, List<Step> steps, Map<String, IntegerLayer> layers, AccumulatorPolicy policy) {
         this.graph = graph;
@@ -94,6 +117,7 @@ public final class IntegerModel {
             }
         }
         this.outputIndex = out;
+        this.buffers = new INDArray[2][steps.size()];
     }
 
     /** Compiles with the sequential schedule (PE = SIMD = 1). */
@@ -158,7 +182,7 @@ public final class IntegerModel {
                 kind = Kind.FLOAT;
             }
             index.put(n.name(), steps.size());
-            steps.add(new Step(n.name(), kind, l, ins, shape, mv));
+            steps.add(new Step(steps.size(), n.name(), kind, l, ins, shape, mv));
         }
         return new IntegerModel(g, List.copyOf(steps), layers, policy);
     }
@@ -306,9 +330,23 @@ public final class IntegerModel {
      * @param tallies per-layer overflow statistics to add to (from {@link #newTallies}), or null
      */
     public double[][] forward(INDArray images, AccumulatorMode mode, Map<String, OverflowTally> tallies) {
-        Value out = run(images, mode, tallies, null, null);
-        INDArray real = realOf(out, images.size(0));
-        return real.reshape(images.size(0), -1).castTo(DataType.DOUBLE).toDoubleMatrix();
+        Value out = run(images, mode, tallies, false, null);
+        return logits(out, images.size(0));
+    }
+
+    private double[][] logits(Value out, long batch) {
+        if (out.real == null && out.floats != null) {
+            int n = (int) (out.floats.length / batch);
+            double[][] d = new double[(int) batch][n];
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < n; i++) {
+                    d[b][i] = out.floats[b * n + i];
+                }
+            }
+            return d;
+        }
+        INDArray real = realOf(out, batch);
+        return real.reshape(batch, -1).castTo(DataType.DOUBLE).toDoubleMatrix();
     }
 
     /** One fresh tally per layer, at the layer's P. */
@@ -329,15 +367,45 @@ public final class IntegerModel {
         if (image.size(0) != 1) {
             throw new EngineException("give one image [1, C, H, W] to capture a layer's input");
         }
-        List<int[][]> captured = new ArrayList<>();
-        run(image, mode, null, l.name(), captured);
-        return captured.get(0);
+        Probe probe = new Probe(l.name());
+        run(image, mode, null, false, probe);
+        return probe.patches;
     }
 
-    private Value run(INDArray images, AccumulatorMode mode, Map<String, OverflowTally> tallies, String capture,
-                      List<int[][]> captured) {
+    /**
+     * Every integer tensor of one batch: the codes of each quantizer (and grid node) per image,
+     * the registers of each conv/linear per image ([Cout·pixels], NCHW order), and the logits.
+     */
+    record Capture(Map<String, int[][]> codes, Map<String, long[][]> registers, double[][] logits) { }
+
+    /**
+     * Runs a batch keeping every integer tensor. {@code perImage} selects the straightforward path,
+     * each image's patches through {@link MatVecEngine#compute(int[][], long[][], OverflowTally)} one
+     * dot product at a time on the calling thread, instead of the batched, parallel column path
+     * that {@link #forward} uses; the two must agree bit for bit.
+     */
+    Capture capture(INDArray images, AccumulatorMode mode, Map<String, OverflowTally> tallies, boolean perImage) {
+        Probe probe = new Probe(null);
+        Value out = run(images, mode, tallies, perImage, probe);
+        return new Capture(probe.codes, probe.registers, logits(out, images.size(0)));
+    }
+
+    /** What a run records besides its output: one layer's patches, or all integer tensors. */
+    private static final class Probe {
+        final String patchesOf;
+        int[][] patches;
+        final Map<String, int[][]> codes = new LinkedHashMap<>();
+        final Map<String, long[][]> registers = new LinkedHashMap<>();
+
+        Probe(String patchesOf) {
+            this.patchesOf = patchesOf;
+        }
+    }
+
+    private Value run(INDArray images, AccumulatorMode mode, Map<String, OverflowTally> tallies, boolean perImage,
+                      Probe probe) {
         int batch = (int) images.size(0);
-        Value input = new Value(graph.inputShape());
+        Value input = new Value(-1, graph.inputShape());
         input.real = images;
         Value[] values = new Value[steps.size()];
         for (int i = 0; i < steps.size(); i++) {
@@ -346,45 +414,108 @@ public final class IntegerModel {
             for (int j = 0; j < ins.length; j++) {
                 ins[j] = s.inputs()[j] < 0 ? input : values[s.inputs()[j]];
             }
+            OverflowTally tally = tallies == null ? null : tallies.get(s.name());
             values[i] = switch (s.kind()) {
                 case QUANT -> quantize(s, ins[0], batch);
                 case MATVEC -> {
-                    if (capture != null && capture.equals(s.name())) {
+                    if (probe != null && s.name().equals(probe.patchesOf)) {
                         int[][] p = s.matvec().newPatches();
                         s.matvec().im2col(codesFor(s, ins[0])[0], p);
-                        captured.add(p);
+                        probe.patches = p;
                     }
-                    yield matvec(s, ins[0], batch, mode, tallies == null ? null : tallies.get(s.name()));
+                    long[][] registers = probe != null && probe.patchesOf == null ? new long[batch][] : null;
+                    Value v = perImage ? matvecPerImage(s, ins[0], batch, mode, tally, registers)
+                            : matvec(s, ins[0], batch, mode, tally, registers);
+                    if (registers != null) {
+                        probe.registers.put(s.name(), registers);
+                    }
+                    yield v;
                 }
                 case GRID -> ins[0].codes != null ? grid(s, ins[0], batch) : floatOp(s, ins, batch);
-                case FLOAT -> floatOp(s, ins, batch);
+                case FLOAT -> s.layer() instanceof ReLU && ins[0].floats != null ? relu(s, ins[0], batch)
+                        : floatOp(s, ins, batch);
             };
+            if (probe != null && probe.patchesOf == null && values[i].codes != null) {
+                probe.codes.put(s.name(), values[i].codes);
+            }
         }
         return values[outputIndex];
     }
 
-    /** The activation quantizer's own ops (x/s, clamp, round), so the codes match the float model's. */
+    /**
+     * The activation quantizer's arithmetic, code = round(clamp(x/s, lo, hi)). In float32 graphs it
+     * runs in Java ({@link #quantizeCodes}), image by image on the pool, with the same IEEE arithmetic
+     * as the quantizer's ND4J ops, so the codes equal the fake-quantized model's (a test holds the two
+     * against each other on exact ties and their neighbours); other float types run those ND4J ops.
+     */
     private Value quantize(Step s, Value in, int batch) {
         ActivationQuantizer aq = (ActivationQuantizer) s.layer();
-        INDArray x = realOf(in, batch);
         double scale = aq.scale();
-        INDArray t = x.div(scale);
-        Transforms.max(t, aq.minCode(), false);
-        Transforms.min(t, aq.maxCode(), false);
-        Transforms.round(t, false);
-        int n = (int) (t.length() / batch);
-        float[] f = t.dup('c').data().asFloat();
+        int n = (int) (Arrays.stream(in.shape).reduce(1, (a, b) -> a * b));
         int[][] codes = new int[batch][n];
-        for (int b = 0; b < batch; b++) {
-            for (int i = 0; i < n; i++) {
-                codes[b][i] = (int) f[b * n + i];
+        if (dtype == DataType.FLOAT) {
+            float[] f = in.floats != null ? in.floats : floats(realOf(in, batch));
+            float sf = (float) scale;
+            float lo = aq.minCode();
+            float hi = aq.maxCode();
+            int parts = Parallel.parts(batch);
+            Parallel.run(parts, part -> {
+                for (int b = part; b < batch; b += parts) {
+                    quantizeCodes(f, b * n, sf, lo, hi, codes[b]);
+                }
+            });
+        } else {
+            INDArray t = realOf(in, batch).div(scale);
+            Transforms.max(t, aq.minCode(), false);
+            Transforms.min(t, aq.maxCode(), false);
+            Transforms.round(t, false);
+            double[] d = t.dup('c').data().asDouble();
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < n; i++) {
+                    codes[b][i] = (int) d[b * n + i];
+                }
             }
         }
-        Value v = new Value(s.shape());
+        Value v = new Value(s.index(), s.shape());
         v.codes = codes;
         v.scale = scale;
         v.format = new InputFormat(aq.bits(), aq.signed());
         v.quantizer = s.name();
+        return v;
+    }
+
+    /**
+     * code[i] = round(clamp(x[from + i] / s, lo, hi)) for every code, in float32 as the activation
+     * quantizer's ND4J ops compute it: the division correctly rounded, the clamps exact, and halves
+     * rounded away from zero (C's round). |t| + 0.5 is exact in double for a float t with |t| &lt; 2^31
+     * (24 significant bits), so truncating it rounds exactly, with no double rounding.
+     */
+    static void quantizeCodes(float[] x, int from, float s, float lo, float hi, int[] code) {
+        for (int i = 0; i < code.length; i++) {
+            float t = Math.min(Math.max(x[from + i] / s, lo), hi);
+            int r = (int) (Math.abs((double) t) + 0.5);
+            code[i] = t < 0 ? -r : r;
+        }
+    }
+
+    /**
+     * max(x, 0) on Java floats, the same function as the layer's ND4J op: equal on every nonzero
+     * value; a zero may differ in sign only, which changes no code and no sum downstream.
+     */
+    private Value relu(Step s, Value in, int batch) {
+        float[] x = in.floats;
+        float[] y = new float[x.length];
+        int parts = Parallel.parts(batch);
+        int n = x.length / batch;
+        Parallel.run(parts, part -> {
+            int from = (int) ((long) part * batch / parts) * n;
+            int to = (int) ((long) (part + 1) * batch / parts) * n;
+            for (int i = from; i < to; i++) {
+                y[i] = Math.max(x[i], 0f);
+            }
+        });
+        Value v = new Value(s.index(), s.shape());
+        v.floats = y;
         return v;
     }
 
@@ -397,7 +528,37 @@ public final class IntegerModel {
         return in.codes;
     }
 
-    private Value matvec(Step s, Value in, int batch, AccumulatorMode mode, OverflowTally tally) {
+    /**
+     * A conv/linear on a batch: the batch is cut into parts of consecutive images, and each part
+     * (on the pool) unfolds its images into columns, runs the engine's column kernel and
+     * requantises into its own slice of the output with its own tally; the tallies are merged in
+     * part order. Every number is independent of the threads: slices are disjoint and a merge only
+     * adds counts and takes minima and maxima.
+     */
+    private Value matvec(Step s, Value in, int batch, AccumulatorMode mode, OverflowTally tally, long[][] registers) {
+        IntegerLayer l = s.matvec();
+        int[][] codes = codesFor(s, in);
+        MatVecEngine engine = l.engine(mode);
+        float[] out = new float[batch * l.outputChannels() * l.pixels()];
+        int parts = Parallel.parts(batch);
+        OverflowTally[] partTallies = new OverflowTally[parts];
+        Parallel.run(parts, part -> {
+            int from = (int) ((long) part * batch / parts);
+            int to = (int) ((long) (part + 1) * batch / parts);
+            OverflowTally t = tally == null ? null : (partTallies[part] = engine.newTally());
+            l.forwardSamples(codes, from, to, engine, t, out, registers);
+        });
+        if (tally != null) {
+            for (OverflowTally t : partTallies) {
+                tally.merge(t);
+            }
+        }
+        return realValue(s, batch, out);
+    }
+
+    /** The straightforward path: image by image, patch rows through the engine's row loop, on this thread. */
+    private Value matvecPerImage(Step s, Value in, int batch, AccumulatorMode mode, OverflowTally tally,
+                                 long[][] registers) {
         IntegerLayer l = s.matvec();
         int[][] codes = codesFor(s, in);
         MatVecEngine engine = l.engine(mode);
@@ -410,21 +571,23 @@ public final class IntegerModel {
             l.im2col(codes[b], patches);
             engine.compute(patches, acc, tally);
             int base = b * cout * pixels;
+            long[] reg = registers == null ? null : (registers[b] = new long[cout * pixels]);
             for (int p = 0; p < pixels; p++) {
                 long[] a = acc[p];
                 for (int c = 0; c < cout; c++) {
                     out[base + c * pixels + p] = (float) l.dequantize(c, a[c]);
+                    if (reg != null) {
+                        reg[c * pixels + p] = a[c];
+                    }
                 }
             }
         }
-        Value v = new Value(s.shape());
-        v.real = Nd4j.create(out, withBatch(batch, s.shape()), 'c').castTo(dtype);
-        return v;
+        return realValue(s, batch, out);
     }
 
     /** Grid-preserving nodes on codes: reshape and identity keep the flat codes, max-pool picks the max code. */
     private Value grid(Step s, Value in, int batch) {
-        Value v = new Value(s.shape());
+        Value v = new Value(s.index(), s.shape());
         v.scale = in.scale;
         v.format = in.format;
         v.quantizer = in.quantizer;
@@ -444,32 +607,43 @@ public final class IntegerModel {
         int oh = (int) outShape[1];
         int ow = (int) outShape[2];
         int[][] out = new int[codes.length][ch * oh * ow];
-        for (int b = 0; b < codes.length; b++) {
-            int[] x = codes[b];
-            int[] o = out[b];
-            int k = 0;
-            for (int c = 0; c < ch; c++) {
-                for (int oy = 0; oy < oh; oy++) {
-                    for (int ox = 0; ox < ow; ox++) {
-                        int m = Integer.MIN_VALUE;
-                        for (int a = 0; a < p.kernelH(); a++) {
-                            int y = oy * p.strideH() - p.padH() + a;
-                            if (y < 0 || y >= h) {
-                                continue;
-                            }
-                            for (int d = 0; d < p.kernelW(); d++) {
-                                int xx = ox * p.strideW() - p.padW() + d;
-                                if (xx >= 0 && xx < w) {
-                                    m = Math.max(m, x[(c * h + y) * w + xx]);
-                                }
-                            }
+        int parts = Parallel.parts(codes.length);
+        Parallel.run(parts, part -> {
+            for (int b = part; b < codes.length; b += parts) {
+                maxPool(p, codes[b], out[b], ch, h, w, oh, ow);
+            }
+        });
+        return out;
+    }
+
+    private static void maxPool(Pool2d p, int[] x, int[] o, int ch, int h, int w, int oh, int ow) {
+        int kh = p.kernelH();
+        int kw = p.kernelW();
+        int sh = p.strideH();
+        int sw = p.strideW();
+        int ph = p.padH();
+        int pw = p.padW();
+        int k = 0;
+        for (int c = 0; c < ch; c++) {
+            int plane = c * h * w;
+            for (int oy = 0; oy < oh; oy++) {
+                // the window's rows and columns clipped to the input: padded positions are skipped
+                int y0 = Math.max(0, oy * sh - ph);
+                int y1 = Math.min(h, oy * sh - ph + kh);
+                for (int ox = 0; ox < ow; ox++) {
+                    int x0 = Math.max(0, ox * sw - pw);
+                    int x1 = Math.min(w, ox * sw - pw + kw);
+                    int m = Integer.MIN_VALUE;
+                    for (int y = y0; y < y1; y++) {
+                        int row = plane + y * w;
+                        for (int xx = x0; xx < x1; xx++) {
+                            m = Math.max(m, x[row + xx]);
                         }
-                        o[k++] = m;
                     }
+                    o[k++] = m;
                 }
             }
         }
-        return out;
     }
 
     /** Float ops between quantizers run as the layer's own eval-mode forward pass (copied: layers reuse buffers). */
@@ -478,14 +652,27 @@ public final class IntegerModel {
         for (int j = 0; j < ins.length; j++) {
             x[j] = realOf(ins[j], batch);
         }
-        Value v = new Value(s.shape());
-        v.real = s.layer().forward(x, false).dup('c');
+        Value v = new Value(s.index(), s.shape());
+        v.real = buffer(0, s.index(), batch, s.shape()).assign(s.layer().forward(x, false));
+        return v;
+    }
+
+    /** A step's requantised output: Java floats when the graph computes in float32, else its tensor. */
+    private Value realValue(Step s, int batch, float[] out) {
+        Value v = new Value(s.index(), s.shape());
+        if (dtype == DataType.FLOAT) {
+            v.floats = out;
+        } else {
+            v.real = fill(buffer(0, s.index(), batch, s.shape()), out);
+        }
         return v;
     }
 
     /** The real value of a node; codes become s·q in the float type, as the fake quantizer outputs them. */
     private INDArray realOf(Value v, long batch) {
-        if (v.real == null) {
+        if (v.real == null && v.floats != null) {
+            v.real = fill(buffer(1, v.step, batch, v.shape), v.floats);
+        } else if (v.real == null) {
             int n = v.codes[0].length;
             float[] f = new float[(int) batch * n];
             float s = (float) v.scale;
@@ -494,9 +681,47 @@ public final class IntegerModel {
                     f[b * n + i] = v.codes[b][i] * s;
                 }
             }
-            v.real = Nd4j.create(f, withBatch(batch, v.shape), 'c').castTo(dtype);
+            v.real = fill(buffer(1, v.step, batch, v.shape), f);
         }
         return v.real;
+    }
+
+    /** The reusable native array of a step for a batch, in the model's float type (contents undefined). */
+    private INDArray buffer(int slot, int step, long batch, long[] shape) {
+        long[] full = withBatch(batch, shape);
+        INDArray b = buffers[slot][step];
+        if (b == null || !Arrays.equals(b.shape(), full)) {
+            b = Nd4j.createUninitialized(dtype, full, 'c');
+            buffers[slot][step] = b;
+        }
+        return b;
+    }
+
+    /** Copies f into a 'c' array of the model's type in bulk (float to double exactly). */
+    private static INDArray fill(INDArray dst, float[] f) {
+        java.nio.ByteBuffer bytes = dst.data().asNio().order(java.nio.ByteOrder.nativeOrder());
+        if (dst.dataType() == DataType.FLOAT) {
+            bytes.asFloatBuffer().put(f, 0, f.length);
+        } else if (dst.dataType() == DataType.DOUBLE) {
+            java.nio.DoubleBuffer d = bytes.asDoubleBuffer();
+            for (int i = 0; i < f.length; i++) {
+                d.put(i, f[i]);
+            }
+        } else {
+            dst.assign(Nd4j.create(f, dst.shape(), 'c'));
+        }
+        return dst;
+    }
+
+    /** The elements of a float array in 'c' order, read in bulk when it is a plain contiguous array. */
+    private static float[] floats(INDArray x) {
+        if (x.dataType() == DataType.FLOAT && x.ordering() == 'c' && !x.isView() && x.offset() == 0
+                && x.data().length() == x.length()) {
+            float[] f = new float[(int) x.length()];
+            x.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer().get(f);
+            return f;
+        }
+        return x.dup('c').data().asFloat();
     }
 
     private static long[] withBatch(long batch, long[] shape) {

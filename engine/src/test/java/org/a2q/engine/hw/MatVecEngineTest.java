@@ -22,14 +22,40 @@ class MatVecEngineTest {
         return v;
     }
 
-    /** Runs engine and reference on one configuration; checks outputs and every tally field. */
+    /** The batch [n][K] in the columns layout [K][n] of {@link MatVecEngine#computeColumns}. */
+    static int[][] columnsOf(int[][] batch) {
+        int[][] x = new int[batch[0].length][batch.length];
+        for (int j = 0; j < batch.length; j++) {
+            for (int i = 0; i < batch[j].length; i++) {
+                x[i][j] = batch[j][i];
+            }
+        }
+        return x;
+    }
+
+    /**
+     * Runs engine and reference on one configuration; checks the outputs of both loop orders (one
+     * vector at a time, and all vectors as columns, with and without statistics) and every tally field.
+     */
     private static void checkAgainstReference(IntWeights w, InputFormat f, int p, AccumulatorMode mode, int simd,
                                               int[][] batch) {
         MatVecEngine e = new MatVecEngine(w, f, p, mode, new Folding(1, simd));
         OverflowTally tally = e.newTally();
         long[][] withStats = e.compute(batch, tally);
         long[][] fast = e.compute(batch, null);
+        OverflowTally columnTally = e.newTally();
+        long[][] colStats = new long[w.outputs()][batch.length];
+        long[][] colFast = new long[w.outputs()][batch.length];
+        e.computeColumns(columnsOf(batch), batch.length, colStats, columnTally);
+        e.computeColumns(columnsOf(batch), batch.length, colFast, null);
         String where = "P=" + p + " " + mode + " SIMD=" + simd + " " + f;
+        assertEquals(tally.channels(), columnTally.channels(), where + " columns tally");
+        for (int c = 0; c < w.outputs(); c++) {
+            for (int b = 0; b < batch.length; b++) {
+                assertEquals(withStats[b][c], colStats[c][b], where + " columns+stats c=" + c + " b=" + b);
+                assertEquals(withStats[b][c], colFast[c][b], where + " columns c=" + c + " b=" + b);
+            }
+        }
         for (int c = 0; c < w.outputs(); c++) {
             long mism = 0;
             long exc = 0;
@@ -202,6 +228,49 @@ class MatVecEngineTest {
         assertThrows(EngineException.class, () -> a.merge(new OverflowTally(2, 5)));
     }
 
+    /**
+     * Every P from 2 to 32 (and 64) on one layer: rows of 1..31 bits of worst case, so each P has
+     * rows that fit and rows that overflow, inputs at the most negative value and at the adversarial
+     * corners, more vectors than one SIMD register holds so the vectorised loops and their tails
+     * both run, and rows sparse enough that the zero-weight skip matters.
+     */
+    @Test
+    void columnsMatchTheReferenceForEveryWidth() {
+        SplittableRandom rnd = new SplittableRandom(77);
+        InputFormat s8 = InputFormat.signed(8);
+        int k = 24;
+        int[][] q = new int[6][k];
+        for (int c = 0; c < q.length; c++) {
+            int wmax = new int[] {1, 3, 15, 127, 2047, 32767}[c];
+            for (int i = 0; i < k; i++) {
+                q[c][i] = rnd.nextInt(3) == 0 ? 0 : (int) (rnd.nextLong(2L * wmax + 1) - wmax);
+            }
+        }
+        q[5][0] = -32768;   // the most negative 16-bit weight times the most negative input
+        IntWeights w = new IntWeights(q);
+        int[][] batch = new int[37][];
+        for (int b = 0; b < batch.length; b++) {
+            batch[b] = randomVector(rnd, k, s8.min(), s8.max());
+        }
+        java.util.Arrays.fill(batch[2], s8.min());
+        for (int c = 0; c < 6; c++) {
+            batch[3 + 2 * c] = AdversarialInput.maximizing(q[c], s8);
+            batch[4 + 2 * c] = AdversarialInput.minimizing(q[c], s8);
+        }
+        int[] widths = new int[32];
+        for (int p = 2; p <= 32; p++) {
+            widths[p - 2] = p;
+        }
+        widths[31] = 64;
+        for (int p : widths) {
+            for (AccumulatorMode mode : AccumulatorMode.values()) {
+                for (int simd : new int[] {1, 3, 24}) {
+                    checkAgainstReference(w, s8, p, mode, simd, batch);
+                }
+            }
+        }
+    }
+
     @Test
     void inputsAreValidatedWithActionableMessages() {
         MatVecEngine e = new MatVecEngine(IntWeights.ofRow(1, 2, 3), InputFormat.unsigned(4), 8, AccumulatorMode.WRAP);
@@ -212,6 +281,12 @@ class MatVecEngineTest {
         assertTrue(neg.getMessage().contains("UINT4"), neg.getMessage());
         EngineException len = assertThrows(EngineException.class, () -> e.compute(new int[] {0, 1}));
         assertTrue(len.getMessage().contains("3"), len.getMessage());
+        EngineException col = assertThrows(EngineException.class, () -> e.computeColumns(
+                new int[][] {{0, 1}, {2, 3}, {4, 17}}, 2, new long[1][2], null));
+        assertTrue(col.getMessage().contains("input vector 1") && col.getMessage().contains("element 2")
+                && col.getMessage().contains("[0, 15]"), col.getMessage());
+        assertThrows(EngineException.class, () -> e.computeColumns(new int[][] {{0, 1}, {2, 3}}, 2, new long[1][2], null));
+        assertThrows(EngineException.class, () -> e.computeColumns(new int[][] {{0}, {2}, {3}}, 2, new long[1][2], null));
         assertThrows(EngineException.class, () -> e.compute(new int[][] {{1, 1, 1}}, new OverflowTally(1, 9)));
         EngineException fold = assertThrows(EngineException.class, () -> new MatVecEngine(IntWeights.ofRow(1, 2, 3),
                 InputFormat.unsigned(4), 8, AccumulatorMode.WRAP, new Folding(1, 2)));
