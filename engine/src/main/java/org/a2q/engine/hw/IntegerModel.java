@@ -490,7 +490,7 @@ public final class IntegerModel {
      * rounded away from zero (C's round). |t| + 0.5 is exact in double for a float t with |t| &lt; 2^31
      * (24 significant bits), so truncating it rounds exactly, with no double rounding.
      */
-    static void quantizeCodes(float[] x, int from, float s, float lo, float hi, int[] code) {
+    public static void quantizeCodes(float[] x, int from, float s, float lo, float hi, int[] code) {
         for (int i = 0; i < code.length; i++) {
             float t = Math.min(Math.max(x[from + i] / s, lo), hi);
             int r = (int) (Math.abs((double) t) + 0.5);

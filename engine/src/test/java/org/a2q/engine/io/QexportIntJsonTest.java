@@ -26,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** The integer-model JSON: written, read back to the engine's exact integers, and run from the document alone. */
 class QexportIntJsonTest {
@@ -34,13 +33,17 @@ class QexportIntJsonTest {
 
     @Test
     void engineRoundingSendsHalvesAwayFromZeroAsTheDocumentSays() {
-        INDArray t = Nd4j.createFromArray(0.5f, 1.5f, 2.5f, -0.5f, -2.5f, 0.49999997f);
-        float[] r = Transforms.round(t, true).data().asFloat();
-        assertArrayEquals(new float[] {1, 2, 3, -1, -3, 0}, r);
+        float[] x = {0.5f, 1.5f, 2.5f, -0.5f, -2.5f, 0.49999997f};
+        // the fake quantizer (training, float model) and the Java integer path (simulator and this
+        // document's reader) round the same ties the same way
+        org.a2q.engine.quant.ActivationQuantizer q = org.a2q.engine.quant.ActivationQuantizer.fixed("q", 8, true, 1.0);
+        INDArray codes = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, x.length);
+        q.codes(Nd4j.createFromArray(x), codes);
+        assertArrayEquals(new float[] {1, 2, 3, -1, -3, 0}, codes.data().asFloat());
+        int[] javaCodes = new int[x.length];
+        org.a2q.engine.hw.IntegerModel.quantizeCodes(x, 0, 1f, -128f, 127f, javaCodes);
+        assertArrayEquals(new int[] {1, 2, 3, -1, -3, 0}, javaCodes);
         assertEquals("half_away_from_zero", IntegerModelJson.ROUNDING);
-        for (int i = 0; i < r.length; i++) {
-            assertEquals(r[i], (float) IntegerModelRunner.roundHalfAway(t.getFloat(i)));
-        }
     }
 
     @Test

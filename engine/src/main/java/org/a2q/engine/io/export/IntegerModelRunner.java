@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.a2q.engine.EngineException;
+import org.a2q.engine.hw.IntegerModel;
 import org.a2q.engine.io.export.IntegerModelDocument.LayerDoc;
 import org.a2q.engine.io.export.IntegerModelDocument.NodeDoc;
 
@@ -137,19 +138,11 @@ public final class IntegerModelRunner {
         float hi = attrs.path("max").asLong();
         float[] x = a.real();
         int[] c = new int[x.length];
-        for (int i = 0; i < x.length; i++) {
-            float t = Math.min(Math.max(x[i] / s, lo), hi);
-            c[i] = (int) roundHalfAway(t);
-        }
+        IntegerModel.quantizeCodes(x, 0, s, lo, hi, c);
         Value v = new Value();
         v.codes = c;
         v.scale = s;
         return v;
-    }
-
-    /** Rounds halves away from zero; |t| + 0.5 is exact in double for any float t, so no double rounding. */
-    public static double roundHalfAway(float t) {
-        return Math.copySign(Math.floor(Math.abs((double) t) + 0.5), t);
     }
 
     /** acc[c·pixels + p] = Σ_i q[c][i]·patch_p[i], with zero codes in the padding (zero-point 0). */
