@@ -272,9 +272,13 @@ public final class Graph {
                 outputs[i] = ins[0];          // applied by the layer that reads it
             } else {
                 if (nodes.get(i).layer() instanceof Conv2d conv) {
+                    // only for this call: a caller running the layer on its own gets dense NCHW
                     conv.allowChannelMajorOutput(poolReadsOnly[i]);
+                    outputs[i] = conv.forward(ins, training);
+                    conv.allowChannelMajorOutput(false);
+                } else {
+                    outputs[i] = nodes.get(i).layer().forward(ins, training);
                 }
-                outputs[i] = nodes.get(i).layer().forward(ins, training);
                 if (swapAtPool[i] != null) {
                     swapAtPool[i].activate(outputs[i]);
                 }

@@ -109,6 +109,13 @@ class GraphTest {
         assertEquals(0.0, relu.minNumber().doubleValue(), 0.0);
         assertEquals(0.0, relu.sub(plain.activation("relu")).amaxNumber().doubleValue(), 0.0);
         assertTrue(swapped.activation("conv").minNumber().doubleValue() < 0, "conv output keeps its negatives");
+        // The 2-input-channel conv feeds only a pool: its output stayed channel-major inside the
+        // graph (ColumnConv), while the same layer run on its own hands out dense NCHW.
+        assertTrue(!Buffers.isDense(swapped.activation("conv")) && Buffers.isDense(swapped.activation("conv").permute(1, 0, 2, 3)));
+        assertTrue(Buffers.isDense(plain.activation("conv")), "a conv whose reader is not a pool is dense");
+        Layer conv = swapped.node("conv").layer();
+        assertTrue(Buffers.isDense(conv.forward(new INDArray[] {x}, false)));
+        swapped.forward(x, true);
         swapped.backward(r);
         plain.backward(r);
         assertEquals(0.0, swapped.gradArena().sub(plain.gradArena()).amaxNumber().doubleValue(), 0.0);
