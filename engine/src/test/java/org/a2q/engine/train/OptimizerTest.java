@@ -52,4 +52,28 @@ class OptimizerTest {
         assertEquals(0.1, c.at(0, 50, 100), 1e-12);
         assertEquals(0.0, c.at(0, 100, 100), 1e-12);
     }
+
+    /** Adam over several steps equals the textbook update done with plain allocating array ops, bit for bit. */
+    @Test
+    void adamMatchesTheStraightforwardArrayOpsExactly() {
+        SplittableRandom rng = new SplittableRandom(5);
+        Graph g = Graph.builder(30).add("fc", new Linear("fc", 30, 20, true, rng)).build();
+        Optimizer adam = Optimizer.adam(1e-3);
+        org.nd4j.linalg.api.ndarray.INDArray w = g.valueArena().dup();
+        org.nd4j.linalg.api.ndarray.INDArray m = w.ulike().assign(0);
+        org.nd4j.linalg.api.ndarray.INDArray v = w.ulike().assign(0);
+        for (int t = 1; t <= 5; t++) {
+            org.nd4j.linalg.api.ndarray.INDArray grad = org.a2q.engine.nn.Init.uniform(new SplittableRandom(t), -1, 1, w.shape());
+            g.gradArena().assign(grad);
+            adam.step(g, 0.01);
+            org.nd4j.linalg.api.ndarray.INDArray gr = grad.add(w.mul(g.decayMask()).mul(1e-3));
+            m = m.mul(0.9).add(gr.mul(1 - 0.9));
+            v = v.mul(0.999).add(gr.mul(gr).mul(1 - 0.999));
+            double c1 = 1 - Math.pow(0.9, t);
+            double c2 = 1 - Math.pow(0.999, t);
+            org.nd4j.linalg.api.ndarray.INDArray upd = m.div(org.nd4j.linalg.ops.transforms.Transforms.sqrt(v.div(c2), true).add(1e-8));
+            org.nd4j.linalg.factory.Nd4j.getBlasWrapper().level1().axpy(w.length(), -0.01 / c1, upd, w);
+            assertEquals(0.0, w.sub(g.valueArena()).amaxNumber().doubleValue(), 0.0, "step " + t);
+        }
+    }
 }
