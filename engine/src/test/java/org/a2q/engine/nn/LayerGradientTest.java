@@ -78,6 +78,19 @@ class LayerGradientTest {
     }
 
     @Test
+    void batchNormTrainingNormalisesWithThePopulationVariance() {
+        BatchNorm2d bn = new BatchNorm2d("bn", 3, 1e-12, 0.1);
+        INDArray x = rand(19, 4, 3, 3, 3).muli(5).addi(2);
+        INDArray y = bn.forward(new INDArray[] {x}, true);
+        INDArray mean = y.mean(0, 2, 3);
+        INDArray var = y.var(false, 0, 2, 3);   // biased: Σ(y − ȳ)²/n
+        for (int c = 0; c < 3; c++) {
+            assertEquals(0.0, mean.getDouble(c), 1e-9);
+            assertEquals(1.0, var.getDouble(c), 1e-9);
+        }
+    }
+
+    @Test
     void batchNormEvaluation() {
         BatchNorm2d bn = new BatchNorm2d("bn", 3, 1e-5, 0.1);
         bn.runningMean().assign(rand(14, 3));
