@@ -23,15 +23,20 @@ public final class BatchNorm2d extends Layer {
     private final INDArray runningMean;
     private final INDArray runningVar;
     private final NativeOp forwardOp;
-    private final NativeOp backwardOp;
 
     private boolean lastTraining;
     private INDArray input;
     private INDArray mean;
     private INDArray var;
     private INDArray output;
-    private INDArray gradMeanScratch;
-    private INDArray gradVarScratch;
+    // backward in training mode, see trainingBackward
+    private final NativeOp multiply = new NativeOp("multiply");
+    private final NativeOp subtract = new NativeOp("subtract");
+    private final NativeOp channelSum = new NativeOp("reduce_sum", 0, 2, 3);
+    private INDArray normalised;       // x̂ = (x − μ)/σ
+    private INDArray scratch;
+    private INDArray channelA;         // [1, C, 1, 1] per-channel factors
+    private INDArray channelB;
 
     public BatchNorm2d(String name, int channels, double eps, double momentum) {
         super("batchnorm");
@@ -47,7 +52,6 @@ public final class BatchNorm2d extends Layer {
         this.runningVar = Init.constant(1.0, channels);
         // iArgs: applyScale 1, applyOffset 1, axis 1 (channels of NCHW); tArgs: epsilon.
         this.forwardOp = new NativeOp("batchnorm", 1, 1, 1).withFloatArgs(eps);
-        this.backwardOp = new NativeOp("batchnorm_bp", 1, 1, 1).withFloatArgs(eps);
     }
 
     // Batch statistics through bound reductions: INDArray.mean(dims) and the allocating var() cost
@@ -100,11 +104,7 @@ public final class BatchNorm2d extends Layer {
     @Override
     public void backward(INDArray gradOutput, INDArray[] gradInputs) {
         if (lastTraining) {
-            INDArray gradIn = gradInputs[0] != null ? gradInputs[0] : input.ulike();
-            gradMeanScratch = Buffers.like(gradMeanScratch, mean);
-            gradVarScratch = Buffers.like(gradVarScratch, var);
-            backwardOp.exec(new INDArray[] {input, mean, var, gamma.value(), beta.value(), gradOutput},
-                    gradIn, gradMeanScratch, gradVarScratch, gamma.grad(), beta.grad());
+            trainingBackward(gradOutput, gradInputs[0]);
             return;
         }
         // Evaluation mode: statistics are constants, so dx = dy·γ/√(σ²+ε), dγ = Σ dy·x̂, dβ = Σ dy.
@@ -116,6 +116,62 @@ public final class BatchNorm2d extends Layer {
         gradOutput.sum(beta.grad(), 0, 2, 3);
         if (gradInputs[0] != null) {
             Nd4j.exec(new BroadcastMulOp(gradOutput, invStd.mul(gamma.value()), gradInputs[0], 1));
+        }
+    }
+
+    /**
+     * Gradients through the batch statistics, written out instead of libnd4j's batchnorm_bp (1.5 ms
+     * on [64,16,14,14] against ~0.6 ms for these passes, 2 threads). With x̂ = (x − μ)/σ,
+     * σ = √(var + ε) and n values per channel:
+     * dβ = Σ dy, dγ = Σ dy·x̂, dx = (γ/σ)·(dy − dβ/n − x̂·dγ/n).
+     */
+    private void trainingBackward(INDArray dy, INDArray gradIn) {
+        long n = input.length() / channels;
+        double[] mu = mean.toDoubleVector();
+        double[] v = var.toDoubleVector();
+        double[] invStd = new double[channels];
+        double[] negMuInvStd = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            invStd[c] = 1.0 / Math.sqrt(v[c] + eps);
+            negMuInvStd[c] = mu[c] * invStd[c];
+        }
+        channelA = Buffers.ensure(channelA, input.dataType(), 1, channels, 1, 1);
+        channelB = Buffers.ensure(channelB, input.dataType(), 1, channels, 1, 1);
+        normalised = Buffers.like(normalised, input);
+        scratch = Buffers.like(scratch, input);
+        putChannels(channelA, invStd);
+        putChannels(channelB, negMuInvStd);
+        multiply.exec(new INDArray[] {input, channelA}, normalised);        // x/σ
+        subtract.exec(new INDArray[] {normalised, channelB}, normalised);  // x̂ = x/σ − μ/σ
+        channelSum.exec(new INDArray[] {dy}, beta.grad());                 // dβ
+        multiply.exec(new INDArray[] {dy, normalised}, scratch);
+        channelSum.exec(new INDArray[] {scratch}, gamma.grad());           // dγ
+        if (gradIn == null) {
+            return;
+        }
+        double[] dBeta = beta.grad().toDoubleVector();
+        double[] dGamma = gamma.grad().toDoubleVector();
+        double[] g = gamma.value().toDoubleVector();
+        double[] shift = new double[channels];
+        double[] slope = new double[channels];
+        double[] outScale = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            slope[c] = dGamma[c] / n;
+            shift[c] = dBeta[c] / n;
+            outScale[c] = g[c] * invStd[c];
+        }
+        putChannels(channelA, slope);
+        multiply.exec(new INDArray[] {normalised, channelA}, scratch);     // x̂·dγ/n
+        subtract.exec(new INDArray[] {dy, scratch}, scratch);              // dy − x̂·dγ/n
+        putChannels(channelB, shift);
+        subtract.exec(new INDArray[] {scratch, channelB}, scratch);        // … − dβ/n
+        putChannels(channelA, outScale);
+        multiply.exec(new INDArray[] {scratch, channelA}, gradIn);         // · γ/σ
+    }
+
+    private static void putChannels(INDArray target, double[] values) {
+        for (int c = 0; c < values.length; c++) {
+            target.putScalar(0, c, 0, 0, values[c]);
         }
     }
 
