@@ -36,11 +36,17 @@ public final class Graph {
     private final Map<String, Integer> index = new HashMap<>();
     private final int[][] inputIndex;     // per node: index of each input node, −1 for the graph input
     private final int[] consumers;        // per node: how many nodes read its output
-    // A ReLU whose only reader is a max-pool or an AbsorbsRelu layer is not run itself: the pool
-    // applies it after pooling (ReluPoolSwap), the absorbing layer includes it.
+    private final int[] soleReader;       // per node: the node that is its only reader, taking only it; else −1
+    // A ReLU whose only reader is a max-pool or an AbsorbsRelu layer is not run in its own place.
+    // Before a max-pool it runs after the pool instead: maxpool(relu(x)) = relu(maxpool(x)), since
+    // max-pooling commutes with any non-decreasing elementwise map, and the gradients agree too
+    // (where a window's maximum is positive both route dY to the same argmax with mask 1, where it
+    // is ≤ 0 both give 0) — at a quarter of the values (LeNet: [64,6,14,14] instead of
+    // [64,6,28,28]). An absorbing layer (an unsigned quantizer) includes it. The ReLU node stays in
+    // the graph (names, shapes, exports unchanged); activation() still returns the ReLU's value.
     private final boolean[] reluFoldable;   // per ReLU node: its reader can take it over
     private final boolean[] reluSkipped;    // per ReLU node: skipped in the last forward
-    private final ReluPoolSwap[] swapAtPool; // per max-pool node reading a foldable ReLU, else null
+    private final ReLU[] reluAfterPool;     // per max-pool node reading a foldable ReLU: that ReLU's pass, else null
     private final boolean[] absorbsReluNode; // per AbsorbsRelu node reading a foldable ReLU
     private final boolean[] poolReadsOnly;   // per conv node: its only reader is a max-pool (maybe via a folded ReLU)
 
@@ -75,32 +81,36 @@ public final class Graph {
                 }
             }
         }
-        reluFoldable = new boolean[nodes.size()];
-        reluSkipped = new boolean[nodes.size()];
-        swapAtPool = new ReluPoolSwap[nodes.size()];
-        absorbsReluNode = new boolean[nodes.size()];
+        soleReader = new int[nodes.size()];
+        Arrays.fill(soleReader, -1);
         for (int j = 0; j < nodes.size(); j++) {
             int i = inputIndex[j].length == 1 ? inputIndex[j][0] : -1;
-            if (i < 0 || consumers[i] != 1 || !(nodes.get(i).layer() instanceof ReLU) || nodes.get(i).name().equals(output)) {
+            if (i >= 0 && consumers[i] == 1 && !nodes.get(i).name().equals(output)) {
+                soleReader[i] = j;
+            }
+        }
+        reluFoldable = new boolean[nodes.size()];
+        reluSkipped = new boolean[nodes.size()];
+        reluAfterPool = new ReLU[nodes.size()];
+        absorbsReluNode = new boolean[nodes.size()];
+        for (int i = 0; i < nodes.size(); i++) {
+            int j = soleReader[i];
+            if (j < 0 || !(nodes.get(i).layer() instanceof ReLU)) {
                 continue;
             }
-            Layer reader = nodes.get(j).layer();
-            if (reader instanceof Pool2d pool && pool.kind() == Pool2d.Kind.MAX) {
+            if (isMaxPool(nodes.get(j).layer())) {
                 reluFoldable[i] = true;
-                swapAtPool[j] = new ReluPoolSwap();
-            } else if (reader instanceof AbsorbsRelu) {
+                reluAfterPool[j] = new ReLU();
+            } else if (nodes.get(j).layer() instanceof AbsorbsRelu) {
                 reluFoldable[i] = true;
                 absorbsReluNode[j] = true;
             }
         }
         poolReadsOnly = new boolean[nodes.size()];
-        for (int j = 0; j < nodes.size(); j++) {
-            int i = inputIndex[j].length == 1 ? inputIndex[j][0] : -1;
-            if (i < 0 || consumers[i] != 1 || !(nodes.get(i).layer() instanceof Conv2d) || nodes.get(i).name().equals(output)) {
-                continue;
-            }
-            poolReadsOnly[i] = swapAtPool[j] != null || (reluFoldable[j] && readerOf(j) >= 0 && swapAtPool[readerOf(j)] != null)
-                    || (nodes.get(j).layer() instanceof Pool2d pool && pool.kind() == Pool2d.Kind.MAX);
+        for (int i = 0; i < nodes.size(); i++) {
+            int j = soleReader[i];
+            poolReadsOnly[i] = j >= 0 && nodes.get(i).layer() instanceof Conv2d
+                    && (isMaxPool(nodes.get(j).layer()) || (reluFoldable[j] && reluAfterPool[soleReader[j]] != null));
         }
         outputs = new INDArray[nodes.size()];
         grads = new INDArray[nodes.size()];
@@ -279,8 +289,8 @@ public final class Graph {
                 } else {
                     outputs[i] = nodes.get(i).layer().forward(ins, training);
                 }
-                if (swapAtPool[i] != null) {
-                    swapAtPool[i].activate(outputs[i]);
+                if (reluAfterPool[i] != null) {
+                    outputs[i] = reluAfterPool[i].forward(new INDArray[] {outputs[i]}, training);
                 }
             }
             if (forwardNanos != null) {
@@ -293,26 +303,18 @@ public final class Graph {
     /** Output of a node from the last forward pass. */
     public INDArray activation(String name) {
         int i = index.get(node(name).name());
-        // A ReLU run after its max-pool holds the pre-activation; readers get the ReLU's value.
+        // A skipped ReLU holds the pre-activation; readers get the ReLU's value.
         return reluSkipped[i] && outputs[i] != null ? Transforms.relu(outputs[i], true) : outputs[i];
     }
 
     /** Whether the single reader of foldable ReLU node i applies the ReLU in this pass. */
     private boolean readerTakesRelu(int i) {
-        int j = readerOf(i);
-        return j >= 0 && (swapAtPool[j] != null || ((AbsorbsRelu) nodes.get(j).layer()).absorbsRelu());
+        int j = soleReader[i];
+        return reluAfterPool[j] != null || ((AbsorbsRelu) nodes.get(j).layer()).absorbsRelu();
     }
 
-    /** The first node reading node i's output, or −1. */
-    private int readerOf(int i) {
-        for (int j = i + 1; j < nodes.size(); j++) {
-            for (int k : inputIndex[j]) {
-                if (k == i) {
-                    return j;
-                }
-            }
-        }
-        return -1;
+    private static boolean isMaxPool(Layer layer) {
+        return layer instanceof Pool2d pool && pool.kind() == Pool2d.Kind.MAX;
     }
 
     /**
@@ -353,9 +355,9 @@ public final class Graph {
                 }
                 continue;
             }
-            if (swapAtPool[i] != null) {
+            if (reluAfterPool[i] != null) {
                 long t0 = backwardNanos != null ? System.nanoTime() : 0;
-                swapAtPool[i].maskGradient(outputs[i], grads[i]);
+                reluAfterPool[i].backward(grads[i], new INDArray[] {grads[i]});   // dY·[y > 0], in place
                 if (backwardNanos != null) {
                     backwardNanos[i] += System.nanoTime() - t0;
                 }
