@@ -144,7 +144,7 @@ public final class Conv2d extends WeightedLayer {
             finishWeightGrad(gradW);
             return;
         }
-        if (strideH != 1 || strideW != 1 || columns != null) {
+        if (strideH != 1 || strideW != 1) {
             // The dW-as-convolution trick needs a dilated convolution, which oneDNN refuses in
             // float ("could not create a descriptor for a dilated convolution"); strided layers
             // (ResNet downsampling) take libnd4j's conv2d_bp instead.
