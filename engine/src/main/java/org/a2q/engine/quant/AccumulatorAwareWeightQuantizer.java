@@ -6,8 +6,6 @@ import org.a2q.engine.nn.Param;
 import org.a2q.engine.nn.WeightTransform;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scalar.Step;
-import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Sign;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -295,10 +293,7 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
             double cut = dtype == DataType.DOUBLE
                     ? Math.nextDown((double) (maxLevel + 1))
                     : (double) Math.nextDown((float) (maxLevel + 1));
-            Nd4j.exec(new Abs(zRows, maskRows));
-            Nd4j.exec(new Step(maskRows, maskRows, cut)); // 1 where clipped
-            ChannelRows.mul(c, maskRows, maskedGradRows);
-            ChannelRows.sub(c, maskedGradRows, maskedGradRows); // c where kept, 0 where clipped
+            ChannelRows.passUnclipped(c, zRows, cut, maskRows, maskedGradRows);
             cm = maskedGradRows;
         }
         ChannelRows.rowDot(c, qRows, productRows, rowDotQ); // Σ c·q

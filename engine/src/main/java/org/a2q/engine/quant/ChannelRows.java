@@ -6,6 +6,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.a2q.engine.nn.NativeOp;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMax;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMin;
+import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
@@ -66,7 +67,7 @@ final class ChannelRows {
         if (rows.size(1) == 1) {
             Nd4j.exec(new Abs(rows.reshape(rows.size(0)), out));
         } else {
-            reduceRows("reduce_norm1", rows, out);
+            BOUND.get().norm1.exec(new INDArray[] {rows}, out);
         }
     }
 
@@ -75,7 +76,7 @@ final class ChannelRows {
         if (rows.size(1) == 1) {
             out.assign(rows.reshape(rows.size(0)));
         } else {
-            reduceRows("reduce_sum", rows, out);
+            BOUND.get().sum.exec(new INDArray[] {rows}, out);
         }
     }
 
@@ -84,7 +85,7 @@ final class ChannelRows {
         if (rows.size(1) == 1) {
             out.assign(rows.reshape(rows.size(0)));
         } else {
-            reduceRows("reduce_mean", rows, out);
+            BOUND.get().mean.exec(new INDArray[] {rows}, out);
         }
     }
 
@@ -92,16 +93,6 @@ final class ChannelRows {
     static void rowDot(INDArray a, INDArray b, INDArray scratch, INDArray out) {
         mul(a, b, scratch);
         rowSum(scratch, out);
-    }
-
-    private static void reduceRows(String op, INDArray rows, INDArray out) {
-        BoundOps ops = BOUND.get();
-        NativeOp bound = switch (op) {
-            case "reduce_norm1" -> ops.norm1;
-            case "reduce_sum" -> ops.sum;
-            default -> ops.mean;
-        };
-        bound.exec(new INDArray[] {rows}, out);
     }
 
     /**
@@ -140,6 +131,17 @@ final class ChannelRows {
     /** out = rows − column, column a [C, 1] view broadcast along K. */
     static void subRows(INDArray rows, INDArray column, INDArray out) {
         sub(rows, column, out);
+    }
+
+    /**
+     * out = grad where |x| ≤ cut, 0 where |x| > cut: the straight-through gradient of a clamp to
+     * the weight range (scratch, like x, is overwritten).
+     */
+    static void passUnclipped(INDArray grad, INDArray x, double cut, INDArray scratch, INDArray out) {
+        Nd4j.exec(new Abs(x, scratch));
+        Nd4j.exec(new Step(scratch, scratch, cut));   // 1 where clipped
+        mul(grad, scratch, scratch);
+        sub(grad, scratch, out);
     }
 
     /** out = clamp(in, −limit, limit); two scalar ops are cheaper than the clipbyvalue custom op. */

@@ -6,8 +6,6 @@ import org.a2q.engine.nn.Param;
 import org.a2q.engine.nn.WeightTransform;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scalar.Step;
-import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Rint;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -110,10 +108,7 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
         INDArray c = gradWView.of(gradW, channels, k);
         boolean inPlace = ChannelRows.reshapesInPlace(gradV);
         INDArray g = inPlace ? gradVView.of(gradV, channels, k) : gradScratchRows;
-        Nd4j.exec(new Abs(xRows, clippedRows));
-        Nd4j.exec(new Step(clippedRows, clippedRows, (double) maxLevel)); // 1 where |v/s| > 2^(M−1) − 1
-        ChannelRows.mul(c, clippedRows, scratchRows);
-        ChannelRows.sub(c, scratchRows, g); // ∂L/∂v = c inside the range, 0 where clamped
+        ChannelRows.passUnclipped(c, xRows, maxLevel, clippedRows, g); // ∂L/∂v = c where |v/s| ≤ 2^(M−1) − 1
         ChannelRows.rowDot(c, qRows, scratchRows, rowDotQ); // Σ c·q
         ChannelRows.rowDot(g, xRows, scratchRows, rowDotX); // Σ_inside c·x
         for (int r = 0; r < channels; r++) {
