@@ -146,15 +146,16 @@ public final class ActivationQuantizer extends Layer implements AbsorbsRelu {
         scaled = Buffers.like(scaled, x);
         codes = Buffers.like(codes, x);
         output = Buffers.like(output, x);
-        kernel.codes(x, scale(), lo, hi, scaled, codes);   // t = x/s, q = round(clamp(t, lo, hi))
-        kernel.times(codes, scale(), output);             // y = s·q
+        double s = scale();
+        kernel.codes(x, s, lo, hi, scaled, codes);   // t = x/s, q = round(clamp(t, lo, hi))
+        kernel.times(codes, s, output);             // y = s·q
         return output;
     }
 
     /**
      * Integer codes clamp(round(x/s), lo, hi) of x as floats, written to {@code out} (same shape),
-     * with exactly the arithmetic of the forward pass: the integer model uses this so its codes
-     * equal the fake-quantized model's.
+     * with exactly the arithmetic of the forward pass: what tests hold the integer model's own
+     * Java quantizer (IntegerModel.quantizeCodes) to.
      */
     public void codes(INDArray x, INDArray out) {
         INDArray t = Buffers.like(null, x);
