@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.a2q.engine.TestData;
@@ -17,18 +15,13 @@ import org.junit.jupiter.api.io.TempDir;
 class CliTest {
     @TempDir Path dir;
 
-    record Result(int code, String out, String err) { }
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(code, out.toString(), err.toString());
+    static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void infoListsTheLayers() {
-        Result r = run("info", "--model", "lenet");
+        CliRun r = run("info", "--model", "lenet");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("61,706 parameters"), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("conv2") && l.contains("150")), r.out());
@@ -37,20 +30,20 @@ class CliTest {
     @Test
     void trainSavesARunThatEvalReads() {
         Path run = dir.resolve("run");
-        Result t = run("train", "--model", "mlp", "--data", TestData.sampleDir().toString(), "--epochs", "1",
+        CliRun t = run("train", "--model", "mlp", "--data", TestData.sampleDir().toString(), "--epochs", "1",
                 "--steps-per-epoch", "30", "--out", run.toString());
         assertEquals(0, t.code(), t.err());
         assertTrue(Files.exists(run.resolve("model.a2q")));
         assertTrue(Files.exists(run.resolve("metrics.csv")));
         assertTrue(t.err().contains("epoch 1/1"), t.err());
-        Result e = run("eval", run.toString(), "--data", TestData.sampleDir().toString());
+        CliRun e = run("eval", run.toString(), "--data", TestData.sampleDir().toString());
         assertEquals(0, e.code(), e.err());
         assertTrue(e.out().startsWith("test accuracy "), e.out());
     }
 
     @Test
     void missingDataIsOneClearLine() {
-        Result r = run("train", "--data", dir.resolve("nowhere").toString(), "--epochs", "1");
+        CliRun r = run("train", "--data", dir.resolve("nowhere").toString(), "--epochs", "1");
         assertEquals(1, r.code());
         assertTrue(r.err().startsWith("error: "), r.err());
         assertTrue(r.err().contains("nowhere"), r.err());
@@ -69,7 +62,7 @@ class CliTest {
         // labels where images should be
         Files.copy(d.resolve("train-labels-idx1-ubyte.gz"), d.resolve("train-images-idx3-ubyte.gz"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Result r = run("train", "--data", d.toString());
+        CliRun r = run("train", "--data", d.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("train-images-idx3-ubyte.gz") && r.err().contains("magic"), r.err());
         assertFalse(r.err().contains("\tat "), r.err());
@@ -77,17 +70,17 @@ class CliTest {
 
     @Test
     void unknownModelAndBadOptionsSayWhatWouldWork() {
-        Result r = run("train", "--model", "vgg99");
+        CliRun r = run("train", "--model", "vgg99");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("[mlp, lenet, resnet]"), r.err());
-        Result u = run("train", "--epochs", "many");
+        CliRun u = run("train", "--epochs", "many");
         assertEquals(2, u.code());
         assertTrue(u.err().contains("--epochs"), u.err());
     }
 
     @Test
     void verboseShowsTheStackTrace() {
-        Result r = run("eval", dir.resolve("nothing").toString(), "--verbose");
+        CliRun r = run("eval", dir.resolve("nothing").toString(), "--verbose");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("\tat "), r.err());
     }

@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.a2q.engine.TestData;
-import org.a2q.engine.cli.Main;
+import org.a2q.engine.cli.CliRun;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,13 +20,8 @@ class SimulateCliTest {
     private static Path floatRun;
     private static Path quantRun;
 
-    record Result(int code, String out, String err) { }
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(code, out.toString(), err.toString());
+    static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @BeforeAll
@@ -36,10 +29,10 @@ class SimulateCliTest {
         data = TestData.sampleDir().toString();
         floatRun = dir.resolve("fp");
         quantRun = dir.resolve("q");
-        Result f = run("train", "--model", "mlp", "--data", data, "--epochs", "1", "--steps-per-epoch", "20", "--out",
+        CliRun f = run("train", "--model", "mlp", "--data", data, "--epochs", "1", "--steps-per-epoch", "20", "--out",
                 floatRun.toString());
         assertEquals(0, f.code(), f.err());
-        Result q = run("train", "--from", floatRun.toString(), "--method", "a2q+", "--acc-bits", "12", "--data", data,
+        CliRun q = run("train", "--from", floatRun.toString(), "--method", "a2q+", "--acc-bits", "12", "--data", data,
                 "--epochs", "1", "--steps-per-epoch", "5", "--out", quantRun.toString());
         assertEquals(0, q.code(), q.err());
     }
@@ -47,7 +40,7 @@ class SimulateCliTest {
     @Test
     void simulatePrintsEveryLayerAndTheAgreement() {
         java.nio.file.Path folding = quantRun.resolveSibling("folding.json");
-        Result r = run("simulate", quantRun.toString(), "--data", data, "--limit", "100", "--overflow", "saturate",
+        CliRun r = run("simulate", quantRun.toString(), "--data", data, "--limit", "100", "--overflow", "saturate",
                 "--pe", "4", "--simd", "8", "--folding-json", folding.toString());
         assertEquals(0, r.code(), r.err());
         for (String layer : new String[] {"fc1", "fc2", "fc3"}) {
@@ -89,13 +82,13 @@ class SimulateCliTest {
     @Test
     void traceShowsTheAdversarialAccumulationAndExports() {
         Path csv = dir.resolve("t.csv");
-        Result r = run("trace", quantRun.toString(), "--layer", "fc2", "--channel", "5", "--input", "adversarial",
+        CliRun r = run("trace", quantRun.toString(), "--layer", "fc2", "--channel", "5", "--input", "adversarial",
                 "--csv", csv.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("fc2 channel 5, a2q+, K=256"), r.out());
         assertTrue(r.out().contains("no overflow"), r.out());
         assertTrue(Files.exists(csv));
-        Result img = run("trace", quantRun.toString(), "--layer", "fc2", "--channel", "0", "--input", "3", "--data", data,
+        CliRun img = run("trace", quantRun.toString(), "--layer", "fc2", "--channel", "0", "--input", "3", "--data", data,
                 "--acc-bits", "6", "--overflow", "wrap");
         assertEquals(0, img.code(), img.err());
         assertTrue(img.out().contains("input: test image 3"), img.out());
@@ -110,7 +103,7 @@ class SimulateCliTest {
     @Test
     void traceJsonHoldsTheWholeAccumulation() throws Exception {
         Path json = dir.resolve("t.json");
-        Result r = run("trace", quantRun.toString(), "--layer", "fc2", "--channel", "5", "--input", "3", "--data", data,
+        CliRun r = run("trace", quantRun.toString(), "--layer", "fc2", "--channel", "5", "--input", "3", "--data", data,
                 "--acc-bits", "6", "--overflow", "wrap", "--pe", "4", "--simd", "8", "--json", json.toString());
         assertEquals(0, r.code(), r.err());
         com.fasterxml.jackson.databind.JsonNode t = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
@@ -178,17 +171,17 @@ class SimulateCliTest {
 
     @Test
     void errorsAreOneClearLine() {
-        Result fp = run("simulate", floatRun.toString(), "--data", data, "--limit", "10");
+        CliRun fp = run("simulate", floatRun.toString(), "--data", data, "--limit", "10");
         assertEquals(1, fp.code());
         assertTrue(fp.err().startsWith("error: layer 'fc1' is not quantized (FP32)"), fp.err());
         assertFalse(fp.err().contains("\tat "), fp.err());
-        Result mode = run("simulate", quantRun.toString(), "--overflow", "clip");
+        CliRun mode = run("simulate", quantRun.toString(), "--overflow", "clip");
         assertEquals(1, mode.code());
         assertTrue(mode.err().contains("--overflow must be exact, wrap or saturate"), mode.err());
-        Result layer = run("trace", quantRun.toString(), "--layer", "conv9", "--channel", "0");
+        CliRun layer = run("trace", quantRun.toString(), "--layer", "conv9", "--channel", "0");
         assertEquals(1, layer.code());
         assertTrue(layer.err().contains("no conv/linear layer named 'conv9'"), layer.err());
-        Result ch = run("trace", quantRun.toString(), "--layer", "fc3", "--channel", "10");
+        CliRun ch = run("trace", quantRun.toString(), "--layer", "fc3", "--channel", "10");
         assertEquals(1, ch.code());
         assertTrue(ch.err().contains("channels 0..9"), ch.err());
     }

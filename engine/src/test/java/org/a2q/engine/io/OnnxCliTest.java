@@ -3,12 +3,10 @@ package org.a2q.engine.io;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.a2q.engine.TestData;
-import org.a2q.engine.cli.Main;
+import org.a2q.engine.cli.CliRun;
 import org.a2q.engine.io.onnx.OnnxImporter;
 import org.a2q.engine.model.ModelTemplates;
 import org.a2q.engine.nn.Graph;
@@ -20,13 +18,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class OnnxCliTest {
     @TempDir Path dir;
 
-    record Out(int code, String out, String err) { }
-
-    static Out run(String... args) {
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        int code = Main.run(args, new PrintWriter(o, true), new PrintWriter(e, true));
-        return new Out(code, o.toString(), e.toString());
+    static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
@@ -35,7 +28,7 @@ class OnnxCliTest {
         Path runDir = dir.resolve("run");
         RunFile.save(runDir.resolve(RunFile.MODEL_FILE), g, null, 0, null, null);
         Path onnx = dir.resolve("lenet.onnx");
-        Out r = run("export", runDir.toString(), "--format", "onnx", "--out", onnx.toString());
+        CliRun r = run("export", runDir.toString(), "--format", "onnx", "--out", onnx.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("wrote") && Files.size(onnx) > 1000, r.out());
         INDArray x = OnnxTestSupport.images(8);
@@ -43,12 +36,12 @@ class OnnxCliTest {
 
         // the quantized formats need a quantized model and say so
         for (String f : new String[] {"qonnx", "qcdq", "int-json", "golden"}) {
-            Out bad = run("export", runDir.toString(), "--format", f, "--data", org.a2q.engine.TestData.sampleDir().toString(),
+            CliRun bad = run("export", runDir.toString(), "--format", f, "--data", org.a2q.engine.TestData.sampleDir().toString(),
                     "--out", dir.resolve("x").toString());
             assertEquals(1, bad.code());
             assertTrue(bad.err().contains("is not quantized"), bad.err());
         }
-        Out unknown = run("export", runDir.toString(), "--format", "tflite", "--out", dir.resolve("x").toString());
+        CliRun unknown = run("export", runDir.toString(), "--format", "tflite", "--out", dir.resolve("x").toString());
         assertEquals(1, unknown.code());
         assertTrue(unknown.err().contains("unknown export format 'tflite'; supported: onnx, int-json, golden, qcdq, qonnx"),
                 unknown.err());
@@ -58,18 +51,18 @@ class OnnxCliTest {
     void infoAndTrainAcceptAnOnnxModel() throws Exception {
         Path f = dir.resolve("resnet.onnx");
         Files.write(f, OnnxTestSupport.fixture("resnet.onnx"));
-        Out info = run("info", "--model", f.toString());
+        CliRun info = run("info", "--model", f.toString());
         assertEquals(0, info.code(), info.err());
         assertTrue(info.out().contains("block.bn1") && info.out().contains("batchnorm"), info.out());
 
         Path lenet = dir.resolve("lenet.onnx");
         Files.write(lenet, OnnxTestSupport.fixture("lenet.onnx"));
         Path out = dir.resolve("trained");
-        Out train = run("train", "--model", lenet.toString(), "--epochs", "1", "--steps-per-epoch", "5",
+        CliRun train = run("train", "--model", lenet.toString(), "--epochs", "1", "--steps-per-epoch", "5",
                 "--data", TestData.sampleDir().toString(), "--out", out.toString());
         assertEquals(0, train.code(), train.err());
         assertTrue(Files.exists(out.resolve(RunFile.MODEL_FILE)));
-        Out from = run("train", "--from", lenet.toString(), "--epochs", "1", "--steps-per-epoch", "2",
+        CliRun from = run("train", "--from", lenet.toString(), "--epochs", "1", "--steps-per-epoch", "2",
                 "--data", TestData.sampleDir().toString());
         assertEquals(0, from.code(), from.err());
 
@@ -82,10 +75,10 @@ class OnnxCliTest {
         assertEquals(2, reloaded.nodes().stream().filter(n -> n.layer().type().equals("scaleshift")).count());
         INDArray x = OnnxTestSupport.images(4);
         assertEquals(norm.forward(x, false).dup(), reloaded.forward(x, false));
-        Out export = run("export", normRun.toString(), "--out", dir.resolve("n2.onnx").toString());
+        CliRun export = run("export", normRun.toString(), "--out", dir.resolve("n2.onnx").toString());
         assertEquals(0, export.code(), export.err());
 
-        Out missing = run("info", "--model", dir.resolve("nope.onnx").toString());
+        CliRun missing = run("info", "--model", dir.resolve("nope.onnx").toString());
         assertEquals(1, missing.code());
     }
 }

@@ -28,7 +28,7 @@ class QexportCliTest {
                 Map.of(Quantization.SECTION, Quantization.section(g, QuantConfig.of(QuantMethod.A2Q_PLUS, 4, 4, 12))));
 
         Path json = dir.resolve("m.int.json");
-        OnnxCliTest.Out r = OnnxCliTest.run("export", runDir.toString(), "--format", "int-json", "--out", json.toString());
+        org.a2q.engine.cli.CliRun r = OnnxCliTest.run("export", runDir.toString(), "--format", "int-json", "--out", json.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("5 conv/linear layers"), r.out());
         assertEquals(12, IntegerModelDocument.read(json).layer("fc2").accBits());

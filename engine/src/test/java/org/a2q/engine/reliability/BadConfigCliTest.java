@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
 import org.a2q.engine.TestData;
-import org.a2q.engine.cli.Main;
+import org.a2q.engine.cli.CliRun;
 import org.a2q.engine.data.IdxDatasets;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,17 +24,12 @@ import org.junit.jupiter.api.io.TempDir;
 class BadConfigCliTest {
     @TempDir Path dir;
 
-    record Result(int code, String out, String err) { }
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(code, out.toString(), err.toString());
+    static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     /** A user-facing rejection: exit 1, a single "error:" line containing every expected fragment. */
-    static void rejected(Result r, String... fragments) {
+    static void rejected(CliRun r, String... fragments) {
         assertEquals(1, r.code(), "exit code; stderr: " + r.err() + " stdout: " + r.out());
         assertTrue(r.err().startsWith("error: "), r.err());
         assertFalse(r.err().contains("\tat ") || r.err().contains("Exception"), "no stack trace or class names: " + r.err());
@@ -84,7 +77,7 @@ class BadConfigCliTest {
 
     @TempDir static Path shared;
     static Path zeroBudgetRun;
-    static Result zeroBudgetQuantize;
+    static CliRun zeroBudgetQuantize;
 
     @Test
     void simulatorRefusesAccumulatorsWiderThanItsRegisters() {
@@ -93,17 +86,17 @@ class BadConfigCliTest {
         String q = zeroBudgetRun.toString();
         rejected(run("simulate", q, "--acc-bits", "40", "--limit", "10", "--data", data()), "40", "2..32", "64");
         rejected(run("simulate", q, "--acc-bits", "1", "--limit", "10", "--data", data()), "1", "2..32");
-        Result ok = run("simulate", q, "--acc-bits", "32", "--limit", "10", "--data", data());
+        CliRun ok = run("simulate", q, "--acc-bits", "32", "--limit", "10", "--data", data());
         assertEquals(0, ok.code(), ok.err());
     }
 
     @Test
     void budgetBelowOneIsAllowedButWarned() {
-        Result r = zeroBudgetQuantize;
+        CliRun r = zeroBudgetQuantize;
         assertEquals(0, r.code(), r.err());
         assertTrue(Files.exists(zeroBudgetRun.resolve("model.a2q")));
         assertTrue(r.out().contains("WARNING: budget < 1"), "quantize itself warns: " + r.out() + r.err());
-        Result rep = run("report", zeroBudgetRun.toString());
+        CliRun rep = run("report", zeroBudgetRun.toString());
         assertEquals(0, rep.code(), rep.err());
         assertTrue(rep.out().contains("WARNING: budget < 1, every weight is zero"), rep.out());
     }
