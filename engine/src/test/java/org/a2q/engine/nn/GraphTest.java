@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
+import org.a2q.engine.DoublePrecision;
 import org.a2q.engine.EngineException;
 import org.a2q.engine.model.GraphSpec;
 import org.a2q.engine.model.ModelTemplates;
@@ -17,17 +18,14 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /** Whole-graph gradient checks (fan-out, residual adds) and graph validation. */
 class GraphTest {
-    private static DataType previous;
-
     @BeforeAll
     static void useDouble() {
-        previous = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+        DoublePrecision.enter();
     }
 
     @AfterAll
     static void restore() {
-        Nd4j.setDefaultDataTypes(previous, previous);
+        DoublePrecision.leave();
     }
 
     /** Central differences of L = Σ out ∘ R with respect to every parameter of the graph. */

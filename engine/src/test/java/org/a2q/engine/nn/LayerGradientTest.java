@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
+import org.a2q.engine.DoublePrecision;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -13,17 +14,14 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /** Finite-difference gradient checks in double precision for every layer. */
 class LayerGradientTest {
-    private static DataType previous;
-
     @BeforeAll
     static void useDouble() {
-        previous = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+        DoublePrecision.enter();
     }
 
     @AfterAll
     static void restore() {
-        Nd4j.setDefaultDataTypes(previous, previous);
+        DoublePrecision.leave();
     }
 
     private static INDArray rand(long seed, long... shape) {
