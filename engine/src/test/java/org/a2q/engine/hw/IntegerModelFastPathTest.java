@@ -10,16 +10,10 @@ import java.util.SplittableRandom;
 import org.a2q.engine.TestData;
 import org.a2q.engine.data.Batcher;
 import org.a2q.engine.data.DatasetSplit;
-import org.a2q.engine.model.ModelTemplates;
 import org.a2q.engine.nn.Graph;
 import org.a2q.engine.nn.Pool2d;
 import org.a2q.engine.quant.ActivationQuantizer;
-import org.a2q.engine.quant.QuantConfig;
 import org.a2q.engine.quant.QuantMethod;
-import org.a2q.engine.quant.Quantization;
-import org.a2q.engine.train.Cancellation;
-import org.a2q.engine.train.TrainConfig;
-import org.a2q.engine.train.Trainer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -41,12 +35,8 @@ class IntegerModelFastPathTest {
     @BeforeAll
     static void models() {
         data = TestData.sample();
-        Graph f = ModelTemplates.create("lenet", 0);
-        new Trainer(f, TrainConfig.defaults(1).withMaxStepsPerEpoch(60)).fit(data.train(), null, Cancellation.none());
-        Graph f2 = ModelTemplates.create("lenet", 0);
-        f2.valueArena().assign(f.valueArena());
-        a2qPlus = Quantization.apply(f, QuantConfig.of(QuantMethod.A2Q_PLUS, 4, 4, 12), data.train(), 2);
-        qat = Quantization.apply(f2, QuantConfig.of(QuantMethod.QAT, 4, 4, 32), data.train(), 2);
+        a2qPlus = LenetModels.a2qPlus();
+        qat = LenetModels.qat();
     }
 
     private static INDArray images(int from, int count) {

@@ -17,12 +17,8 @@ import org.a2q.engine.data.DatasetSplit;
 import org.a2q.engine.model.ModelTemplates;
 import org.a2q.engine.nn.Graph;
 import org.a2q.engine.quant.AccumulatorBound;
-import org.a2q.engine.quant.QuantConfig;
 import org.a2q.engine.quant.QuantMethod;
-import org.a2q.engine.quant.Quantization;
 import org.a2q.engine.train.Cancellation;
-import org.a2q.engine.train.TrainConfig;
-import org.a2q.engine.train.Trainer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -42,14 +38,8 @@ class IntegerModelTest {
     @BeforeAll
     static void models() {
         data = TestData.sample();
-        Graph f = ModelTemplates.create("lenet", 0);
-        new Trainer(f, TrainConfig.defaults(1).withMaxStepsPerEpoch(60)).fit(data.train(), null, Cancellation.none());
-        Graph f2 = ModelTemplates.create("lenet", 0);
-        f2.valueArena().assign(f.valueArena());
-        a2qPlus = Quantization.apply(f, QuantConfig.of(QuantMethod.A2Q_PLUS, 4, 4, 12), data.train(), 2);
-        new Trainer(a2qPlus, TrainConfig.defaults(1).withMaxStepsPerEpoch(15)).fit(data.train(), null, Cancellation.none());
-        qat = Quantization.apply(f2, QuantConfig.of(QuantMethod.QAT, 4, 4, 32), data.train(), 2);
-        new Trainer(qat, TrainConfig.defaults(1).withMaxStepsPerEpoch(15)).fit(data.train(), null, Cancellation.none());
+        a2qPlus = LenetModels.a2qPlus();
+        qat = LenetModels.qat();
     }
 
     /**
