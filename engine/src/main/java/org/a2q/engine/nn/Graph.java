@@ -48,7 +48,16 @@ public final class Graph {
     private final boolean[] reluSkipped;    // per ReLU node: skipped in the last forward
     private final ReLU[] reluAfterPool;     // per max-pool node reading a foldable ReLU: that ReLU's pass, else null
     private final boolean[] absorbsReluNode; // per AbsorbsRelu node reading a foldable ReLU
-    private final boolean[] poolReadsOnly;   // per conv node: its only reader is a max-pool (maybe via a folded ReLU)
+    private final boolean[] poolReadsOnly;   // per conv node: its only reader is a max-pool (maybe via folded nodes)
+    // A CommutesWithMaxPool layer (an activation quantizer) whose only reader is a max-pool runs
+    // after the pool, for the same reason as the ReLU above. Forward values are identical
+    // (q(max x) = max q(x) for a non-decreasing q). Backward differs only where several values of a
+    // window round to the same code: the pool then routes dY to the largest raw value instead of
+    // to whichever of the equal codes its kernel picks, and the quantizer's scale gradient reads
+    // that value's x/s; both are straight-through choices (Brevitas pools the codes).
+    private final int[] movedToPool;         // per max-pool node: the node it reads that runs after it, else −1
+    private final boolean[] movedSkipped;    // per CommutesWithMaxPool node: run by its pool in the last forward
+    private final INDArray[] movedGrad;      // per max-pool node with a moved node: dL/d(pool output) before it
 
     private List<Param> params;
     private INDArray valueArena;
@@ -106,11 +115,27 @@ public final class Graph {
                 absorbsReluNode[j] = true;
             }
         }
+        movedToPool = new int[nodes.size()];
+        Arrays.fill(movedToPool, -1);
+        movedSkipped = new boolean[nodes.size()];
+        movedGrad = new INDArray[nodes.size()];
+        for (int i = 0; i < nodes.size(); i++) {
+            int j = soleReader[i];
+            if (j >= 0 && nodes.get(i).layer() instanceof CommutesWithMaxPool && isMaxPool(nodes.get(j).layer())) {
+                movedToPool[j] = i;
+            }
+        }
         poolReadsOnly = new boolean[nodes.size()];
         for (int i = 0; i < nodes.size(); i++) {
             int j = soleReader[i];
-            poolReadsOnly[i] = j >= 0 && nodes.get(i).layer() instanceof Conv2d
-                    && (isMaxPool(nodes.get(j).layer()) || (reluFoldable[j] && reluAfterPool[soleReader[j]] != null));
+            if (j >= 0 && reluFoldable[j]) {
+                j = soleReader[j];   // a ReLU moved after the pool or absorbed by its reader
+            }
+            if (j >= 0 && nodes.get(j).layer() instanceof CommutesWithMaxPool && soleReader[j] >= 0
+                    && movedToPool[soleReader[j]] == j) {
+                j = soleReader[j];   // a layer moved after the pool
+            }
+            poolReadsOnly[i] = j >= 0 && nodes.get(i).layer() instanceof Conv2d && isMaxPool(nodes.get(j).layer());
         }
         outputs = new INDArray[nodes.size()];
         grads = new INDArray[nodes.size()];
@@ -278,12 +303,14 @@ public final class Graph {
             }
             long t0 = forwardNanos != null ? System.nanoTime() : 0;
             reluSkipped[i] = reluFoldable[i] && readerTakesRelu(i);
-            if (reluSkipped[i]) {
+            movedSkipped[i] = soleReader[i] >= 0 && movedToPool[soleReader[i]] == i
+                    && ((CommutesWithMaxPool) nodes.get(i).layer()).commutesWithMaxPool();
+            if (reluSkipped[i] || movedSkipped[i]) {
                 outputs[i] = ins[0];          // applied by the layer that reads it
             } else {
                 if (nodes.get(i).layer() instanceof Conv2d conv) {
                     // only for this call: a caller running the layer on its own gets dense NCHW
-                    conv.allowChannelMajorOutput(poolReadsOnly[i]);
+                    conv.allowChannelMajorOutput(poolReadsOnly[i] && movedChainActive(i));
                     outputs[i] = conv.forward(ins, training);
                     conv.allowChannelMajorOutput(false);
                 } else {
@@ -291,6 +318,16 @@ public final class Graph {
                 }
                 if (reluAfterPool[i] != null) {
                     outputs[i] = reluAfterPool[i].forward(new INDArray[] {outputs[i]}, training);
+                }
+                int m = movedToPool[i];
+                if (m >= 0 && movedSkipped[m]) {
+                    long tm = forwardNanos != null ? System.nanoTime() : 0;
+                    outputs[i] = nodes.get(m).layer().forward(new INDArray[] {outputs[i]}, training);
+                    if (forwardNanos != null) {
+                        long dt = System.nanoTime() - tm;
+                        forwardNanos[m] += dt;   // reported under the moved node, not the pool
+                        t0 += dt;
+                    }
                 }
             }
             if (forwardNanos != null) {
@@ -303,8 +340,23 @@ public final class Graph {
     /** Output of a node from the last forward pass. */
     public INDArray activation(String name) {
         int i = index.get(node(name).name());
-        // A skipped ReLU holds the pre-activation; readers get the ReLU's value.
-        return reluSkipped[i] && outputs[i] != null ? Transforms.relu(outputs[i], true) : outputs[i];
+        if (outputs[i] == null) {
+            return null;
+        }
+        // A skipped node holds its input; readers get the node's value.
+        if (movedSkipped[i]) {
+            return ((CommutesWithMaxPool) nodes.get(i).layer()).apply(outputs[i]);
+        }
+        return reluSkipped[i] ? Transforms.relu(outputs[i], true) : outputs[i];
+    }
+
+    /** Whether a layer between conv node i and its max-pool (if any) runs after the pool in this pass. */
+    private boolean movedChainActive(int i) {
+        int j = soleReader[i];
+        if (j >= 0 && reluFoldable[j]) {
+            j = soleReader[j];
+        }
+        return !(nodes.get(j).layer() instanceof CommutesWithMaxPool c) || c.commutesWithMaxPool();
     }
 
     /** Whether the single reader of foldable ReLU node i applies the ReLU in this pass. */
@@ -342,8 +394,8 @@ public final class Graph {
                 continue; // node does not influence the output
             }
             int[] ii = inputIndex[i];
-            if (reluSkipped[i]) {
-                // Identity here (the reader applied the mask): hand dY on without a copy.
+            if (reluSkipped[i] || movedSkipped[i]) {
+                // Identity here (the reader applied the layer): hand dY on without a copy.
                 int k = ii[0];
                 if (k >= 0 && needsGrad[k]) {
                     if (written[k]) {
@@ -360,6 +412,23 @@ public final class Graph {
                 reluAfterPool[i].backward(grads[i], new INDArray[] {grads[i]});   // dY·[y > 0], in place
                 if (backwardNanos != null) {
                     backwardNanos[i] += System.nanoTime() - t0;
+                }
+            }
+            INDArray gradOut = grads[i];
+            int mv = movedToPool[i];
+            if (mv >= 0 && movedSkipped[mv]) {
+                // The moved layer ran last in this node's forward, so its backward runs first.
+                long t0 = backwardNanos != null ? System.nanoTime() : 0;
+                movedGrad[i] = Buffers.likeLayout(movedGrad[i], outputs[i]);
+                Layer moved = nodes.get(mv).layer();
+                if (absorbsReluNode[mv] && reluSkipped[inputIndex[mv][0]]) {
+                    ((AbsorbsRelu) moved).backwardAfterRelu(grads[i], movedGrad[i]);
+                } else {
+                    moved.backward(grads[i], new INDArray[] {movedGrad[i]});
+                }
+                gradOut = movedGrad[i];
+                if (backwardNanos != null) {
+                    backwardNanos[mv] += System.nanoTime() - t0;
                 }
             }
             INDArray[] gradIns = new INDArray[ii.length];
@@ -389,9 +458,9 @@ public final class Graph {
             }
             long t0 = backwardNanos != null ? System.nanoTime() : 0;
             if (absorbsReluNode[i] && reluSkipped[ii[0]]) {
-                ((AbsorbsRelu) nodes.get(i).layer()).backwardAfterRelu(grads[i], gradIns[0]);
+                ((AbsorbsRelu) nodes.get(i).layer()).backwardAfterRelu(gradOut, gradIns[0]);
             } else {
-                nodes.get(i).layer().backward(grads[i], gradIns);
+                nodes.get(i).layer().backward(gradOut, gradIns);
             }
             if (backwardNanos != null) {
                 backwardNanos[i] += System.nanoTime() - t0;

@@ -8,6 +8,7 @@ import java.util.Map;
 import org.a2q.engine.EngineException;
 import org.a2q.engine.nn.AbsorbsRelu;
 import org.a2q.engine.nn.Buffers;
+import org.a2q.engine.nn.CommutesWithMaxPool;
 import org.a2q.engine.nn.Layer;
 import org.a2q.engine.nn.Param;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -25,7 +26,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * percentile of |x| observed over calibration batches. A fixed scale (the image input, 1/255)
  * has no parameter.
  */
-public final class ActivationQuantizer extends Layer implements AbsorbsRelu {
+public final class ActivationQuantizer extends Layer implements AbsorbsRelu, CommutesWithMaxPool {
     /** The percentile of |x| that maps to the top of the range at calibration (as the CIFAR example). */
     public static final double CALIBRATION_PERCENTILE = 99.999;
     private static final double MIN_SCALE = 1e-10;
@@ -184,6 +185,26 @@ public final class ActivationQuantizer extends Layer implements AbsorbsRelu {
             double g = kernel.dot(gradOutput, codes) - kernel.dot(gradIn, scaled);
             scale.grad().putScalar(0, g);
         }
+    }
+
+    /**
+     * x ↦ s·clamp(round(x/s)) is non-decreasing (division by s &gt; 0, clamping, rounding and
+     * multiplication are each monotone in floating point too), so a max-pool reading it may run
+     * first; not while calibrating, which must see the whole tensor.
+     */
+    @Override
+    public boolean commutesWithMaxPool() {
+        return !calibrating;
+    }
+
+    /** y = s·q of x into a new array, without touching the state backward uses. */
+    @Override
+    public INDArray apply(INDArray x) {
+        INDArray q = Buffers.like(null, x);
+        codes(x, q);
+        INDArray y = Buffers.like(null, x);
+        kernel.times(q, scale(), y);
+        return y;
     }
 
     /** An unsigned quantizer clamps at 0, so it can stand in for a ReLU right before it (not while calibrating). */

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** Whole-graph gradient checks (fan-out, residual adds) and graph validation. */
 class GraphTest {
@@ -154,6 +155,66 @@ class GraphTest {
         plain.backward(r);
         assertEquals(0.0, folded.gradArena().sub(plain.gradArena()).amaxNumber().doubleValue(), 1e-15);
         assertTrue(Math.abs(folded.params().get(1).grad().getDouble(0)) > 0, "the quantizer's scale gets a gradient");
+    }
+
+    /** conv → relu → unsigned quantizer → maxpool; with {@code movable} the graph runs the quantizer after the pool. */
+    private static Graph convReluQuantPool(boolean movable, int bits, double scale) {
+        SplittableRandom rng = new SplittableRandom(12);
+        org.a2q.engine.quant.ActivationQuantizer q = org.a2q.engine.quant.ActivationQuantizer.learned("q", bits, false);
+        q.setScale(scale);
+        Graph.Builder b = Graph.builder(2, 8, 8)
+                .add("conv", new Conv2d("conv", 2, 3, 3, 3, 1, 1, 1, 1, true, rng))
+                .add("relu", new ReLU())
+                .add("q", q);
+        if (!movable) {
+            b.add("keep", new Identity());     // the quantizer's reader is no longer a pool
+        }
+        return b.add("pool", new Pool2d(Pool2d.Kind.MAX, 2, 2, 2, 2, 0, 0, false))
+                .add("flatten", Reshape.flatten())
+                .add("fc", new Linear("fc", 48, 4, true, rng))
+                .build();
+    }
+
+    @Test
+    void quantizerRunAfterMaxPoolGivesTheSameValuesAndGradientsWithoutTies() {
+        // 16 bits on a fine grid: no two values of a window share a code, so both orders route
+        // dY to the same element and every gradient agrees (the scale's up to summation order).
+        Graph moved = convReluQuantPool(true, 16, 1e-4);
+        Graph plain = convReluQuantPool(false, 16, 1e-4);
+        INDArray x = Init.uniform(new SplittableRandom(13), -1, 1, 3, 2, 8, 8);
+        INDArray r = Init.uniform(new SplittableRandom(14), -1, 1, 3, 4);
+        INDArray ym = moved.forward(x, true).dup();
+        INDArray yp = plain.forward(x, true).dup();
+        assertEquals(0.0, ym.sub(yp).amaxNumber().doubleValue(), 0.0);
+        // The quantizer node still reads as its own value, and the conv fed the pool channel-major.
+        assertEquals(0.0, moved.activation("q").sub(plain.activation("q")).amaxNumber().doubleValue(), 0.0);
+        assertEquals(0.0, moved.activation("relu").sub(plain.activation("relu")).amaxNumber().doubleValue(), 0.0);
+        assertTrue(!Buffers.isDense(moved.activation("conv")), "conv output stays channel-major for the pool");
+        moved.backward(r);
+        plain.backward(r);
+        INDArray gm = moved.gradArena();
+        INDArray gp = plain.gradArena();
+        assertTrue(gp.amaxNumber().doubleValue() > 0);
+        assertEquals(0.0, gm.sub(gp).amaxNumber().doubleValue(), 1e-12 * gp.amaxNumber().doubleValue());
+        double scaleGrad = moved.params().stream().filter(p -> p.name().equals("q.scale")).findFirst().orElseThrow()
+                .grad().getDouble(0);
+        assertTrue(Math.abs(scaleGrad) > 0, "the quantizer's scale gets a gradient");
+    }
+
+    @Test
+    void quantizerRunAfterMaxPoolKeepsTheForwardExactWithTies() {
+        // 3 bits: many values of a window round to the same code. The forward is still exact
+        // (q(max x) = max q(x)); the backward then routes dY to the largest raw value.
+        Graph moved = convReluQuantPool(true, 3, 0.05);
+        Graph plain = convReluQuantPool(false, 3, 0.05);
+        INDArray x = Init.uniform(new SplittableRandom(15), -1, 1, 3, 2, 8, 8);
+        assertEquals(0.0, moved.forward(x, true).dup().sub(plain.forward(x, true)).amaxNumber().doubleValue(), 0.0);
+        assertEquals(0.0, moved.activation("q").sub(plain.activation("q")).amaxNumber().doubleValue(), 0.0);
+        INDArray pooled = moved.activation("pool");
+        INDArray codes = pooled.div(0.05);
+        assertEquals(0.0, codes.sub(Transforms.round(codes, true)).amaxNumber().doubleValue(), 1e-9, "pool output is on the grid");
+        moved.backward(Init.uniform(new SplittableRandom(16), -1, 1, 3, 4));
+        assertTrue(moved.gradArena().amaxNumber().doubleValue() > 0);
     }
 
     @Test
