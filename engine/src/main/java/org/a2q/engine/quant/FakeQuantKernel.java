@@ -4,8 +4,6 @@ import org.a2q.engine.nn.Buffers;
 import org.a2q.engine.nn.NativeOp;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scalar.ScalarMax;
-import org.nd4j.linalg.api.ops.impl.scalar.ScalarMin;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Sign;
@@ -29,19 +27,27 @@ final class FakeQuantKernel {
     private final NativeOp multiply = new NativeOp("multiply");
     private final NativeOp add = new NativeOp("add");
     private final NativeOp subtract = new NativeOp("subtract");
+    // Bound broadcast ops with the bound in a [1] array: 3 µs on [64,120] and 12 µs on
+    // [64,6,14,14] against 16 and 35 µs for the legacy ScalarMax/ScalarMin (1 thread).
+    private final NativeOp maximum = new NativeOp("maximum");
+    private final NativeOp minimum = new NativeOp("minimum");
     private INDArray scale;      // [1] holding s, in the data type of the tensors
+    private INDArray lower;      // [1] holding lo
+    private INDArray upper;      // [1] holding hi
     private INDArray magic;      // [1] holding 1.5·2^(mantissa bits)
     private INDArray rounded;
     private INDArray sign;
     private INDArray mask;
-    private INDArray upper;
+    private INDArray above;
 
     /** t = x/s and q = round_half_away(clamp(t, lo, hi)); t and q preallocated like x. */
     void codes(INDArray x, double s, double lo, double hi, INDArray t, INDArray q) {
         bindScalars(x.dataType(), s);
+        lower.putScalar(0, lo);
+        upper.putScalar(0, hi);
         divide.exec(new INDArray[] {x, scale}, t);
-        Nd4j.exec(new ScalarMax(t, null, q, lo));
-        Nd4j.exec(new ScalarMin(q, null, q, hi));
+        maximum.exec(new INDArray[] {t, lower}, q);
+        minimum.exec(new INDArray[] {q, upper}, q);
         if (lo >= 0) {
             roundNonNegative(q);
         } else {
@@ -62,10 +68,10 @@ final class FakeQuantKernel {
     /** out = dy·[lowerCut < t ≤ hi]: the straight-through gradient of the clamp. */
     void passMask(INDArray dy, INDArray t, double lowerCut, double hi, INDArray out) {
         mask = Buffers.like(mask, t);
-        upper = Buffers.like(upper, t);
+        above = Buffers.like(above, t);
         Nd4j.exec(new Step(t, mask, lowerCut));   // [t > lowerCut]
-        Nd4j.exec(new Step(t, upper, hi));        // [t > hi]
-        subtract.exec(new INDArray[] {mask, upper}, mask);
+        Nd4j.exec(new Step(t, above, hi));        // [t > hi]
+        subtract.exec(new INDArray[] {mask, above}, mask);
         multiply.exec(new INDArray[] {dy, mask}, out);
     }
 
@@ -91,6 +97,8 @@ final class FakeQuantKernel {
     private void bindScalars(DataType type, double s) {
         if (scale == null || scale.dataType() != type) {
             scale = Nd4j.create(type, 1);
+            lower = Nd4j.create(type, 1);
+            upper = Nd4j.create(type, 1);
             magic = Nd4j.create(type, 1).assign(type == DataType.DOUBLE ? 1.5 * Math.pow(2, 52) : 1.5 * Math.pow(2, 23));
         }
         scale.putScalar(0, s);

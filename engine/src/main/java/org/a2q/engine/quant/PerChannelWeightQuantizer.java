@@ -6,7 +6,6 @@ import org.a2q.engine.nn.Param;
 import org.a2q.engine.nn.WeightTransform;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.strict.Rint;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -94,7 +93,7 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
         INDArray vRows = vView.of(v, channels, k);
         ChannelRows.mulRows(vRows, rowInvScaleCol, xRows); // x = v/s
         ChannelRows.clamp(xRows, maxLevel, qRows);
-        Nd4j.exec(new Rint(qRows, qRows)); // half-to-even, like torch.round
+        ChannelRows.roundHalfEven(qRows, qRows); // half-to-even, like torch.round
         ChannelRows.mulRows(qRows, rowScaleCol, outRows); // ŵ = s·q
         forwardDone = true;
         return out;
