@@ -40,7 +40,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "lenet", description = "Built-in model or run directory / model file.")
     String model;
     @Option(names = "--batch", defaultValue = "64") int batch;
-    @Option(names = "--warmup", defaultValue = "50") int warmup;
+    @Option(names = "--warmup", defaultValue = "50", description = "Warm-up steps at least; training warms up "
+            + "further until the JIT compiler has been idle for 200 steps (at most 60 s): while it compiles, its "
+            + "thread takes a core from the numeric kernels.")
+    int warmup;
     @Option(names = "--steps", defaultValue = "300") int steps;
     @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd (plain, as the reference script) or adam.")
     String optimizer;
@@ -55,7 +58,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--python", defaultValue = "python3", description = "Python with torch, for --compare-torch.")
     String python;
 
-    record Timing(double medianMs, double p90Ms, double imagesPerSecond) { }
+    record Timing(double medianMs, double p90Ms, double imagesPerSecond, int warmupSteps) {
+        Timing(double medianMs, double p90Ms, double imagesPerSecond) {
+            this(medianMs, p90Ms, imagesPerSecond, 0);
+        }
+    }
 
     @Override
     public Integer call() {
@@ -65,6 +72,8 @@ final class BenchCommand implements Callable<Integer> {
         w.printf(Locale.ROOT, "bench %s, batch %d, %d threads, %d warm-up + %d timed steps%n", model, batch,
                 org.a2q.engine.EngineRuntime.threads(), warmup, steps);
         Timing train = train(g, batch, warmup, steps, optimizer.equals("adam") ? Optimizer.adam(0) : Optimizer.sgd(0, 0));
+        w.printf(Locale.ROOT, "training warmed up for %d steps (until the JIT compiler had been idle for %d)%n",
+                train.warmupSteps(), QUIET_STEPS);
         if (quant.requested()) {
             // Same model, quantized; timed right after the float one so both see the same machine state.
             org.a2q.engine.quant.QuantConfig cfg = quant.config();
@@ -91,7 +100,7 @@ final class BenchCommand implements Callable<Integer> {
         print(w, "train (fp32)", train);
         print(w, "inference (fp32)", infer);
         if (compareTorch) {
-            Map<String, Object> t = runTorch();
+            Map<String, Object> t = runTorch(Math.max(warmup, train.warmupSteps()));
             Map<?, ?> tt = (Map<?, ?>) t.get("train");
             Map<?, ?> ti = (Map<?, ?>) t.get("inference");
             Timing torchTrain = new Timing(num(tt, "median_ms"), num(tt, "p90_ms"), num(tt, "images_per_second"));
@@ -105,13 +114,13 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Map<String, Object> runTorch() {
+    private Map<String, Object> runTorch(int torchWarmup) {
         Path script = CommonOptions.home().resolve("engine").resolve("bench").resolve("torch_reference.py");
         if (!Files.exists(script)) {
             throw new EngineException("--compare-torch needs engine/bench/torch_reference.py of the source tree");
         }
         List<String> cmd = List.of(python, script.toString(), "--model", model, "--batch", String.valueOf(batch),
-                "--warmup", String.valueOf(warmup), "--steps", String.valueOf(steps),
+                "--warmup", String.valueOf(torchWarmup), "--steps", String.valueOf(steps),
                 "--threads", String.valueOf(org.a2q.engine.EngineRuntime.threads()));
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
@@ -174,19 +183,52 @@ final class BenchCommand implements Callable<Integer> {
         int[] y = labels(batch, (int) classes);
         SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
         double[] ms = new double[steps];
-        for (int i = 0; i < warmup + steps; i++) {
-            long t0 = System.nanoTime();
+        Runnable step = () -> {
             INDArray logits = g.forward(x, true);
             loss.compute(logits, y, batch);
             g.backward(loss.gradient());
             g.addPenaltyGradients();
             opt.step(g, 0.01);
-            long t1 = System.nanoTime();
-            if (i >= warmup) {
-                ms[i - warmup] = (t1 - t0) / 1e6;
+        };
+        int warmed = warmUp(step, warmup);
+        for (int i = 0; i < steps; i++) {
+            long t0 = System.nanoTime();
+            step.run();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Timing t = summarize(ms, batch);
+        return new Timing(t.medianMs(), t.p90Ms(), t.imagesPerSecond(), warmed);
+    }
+
+    /** Steps without compilation activity that end the warm-up. */
+    static final int QUIET_STEPS = 200;
+    /** Longest warm-up, for a JIT that never settles. */
+    static final long MAX_WARMUP_NANOS = 60_000_000_000L;
+
+    /**
+     * Runs at least {@code minSteps} steps, then more until the JIT compiler's total time has not
+     * grown for {@link #QUIET_STEPS} steps. A LeNet step calls its Java code only a few hundred times
+     * per second, so C2 keeps compiling for about 10 s (2,000 steps); on two cores its thread takes
+     * one from OpenMP meanwhile, and steps measured then were up to 2× slower (p90 9–11 ms against a
+     * 3.6–4.3 ms median once compiled). What a long training run sees is the compiled state.
+     */
+    static int warmUp(Runnable step, int minSteps) {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        boolean monitored = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long start = System.nanoTime();
+        long lastTotal = -1;
+        int quiet = 0;
+        int done = 0;
+        while (done < minSteps || (monitored && quiet < QUIET_STEPS && System.nanoTime() - start < MAX_WARMUP_NANOS)) {
+            step.run();
+            done++;
+            if (monitored) {
+                long total = jit.getTotalCompilationTime();
+                quiet = total == lastTotal ? quiet + 1 : 0;
+                lastTotal = total;
             }
         }
-        return summarize(ms, batch);
+        return done;
     }
 
     static Timing inference(Graph g, int batch, int warmup, int steps) {
