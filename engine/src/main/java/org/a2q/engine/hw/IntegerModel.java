@@ -468,7 +468,7 @@ public final class IntegerModel {
             INDArray t = realOf(in, batch).div(scale);
             Transforms.max(t, aq.minCode(), false);
             Transforms.min(t, aq.maxCode(), false);
-            Transforms.round(t, false);
+            Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.strict.Rint(t, t));   // halves to even
             double[] d = t.dup('c').data().asDouble();
             for (int b = 0; b < batch; b++) {
                 for (int i = 0; i < n; i++) {
@@ -487,14 +487,12 @@ public final class IntegerModel {
     /**
      * code[i] = round(clamp(x[from + i] / s, lo, hi)) for every code, in float32 as the activation
      * quantizer's ND4J ops compute it: the division correctly rounded, the clamps exact, and halves
-     * rounded away from zero (C's round). |t| + 0.5 is exact in double for a float t with |t| &lt; 2^31
-     * (24 significant bits), so truncating it rounds exactly, with no double rounding.
+     * rounded to even (Math.rint of the float value, which double holds exactly).
      */
     public static void quantizeCodes(float[] x, int from, float s, float lo, float hi, int[] code) {
         for (int i = 0; i < code.length; i++) {
             float t = Math.min(Math.max(x[from + i] / s, lo), hi);
-            int r = (int) (Math.abs((double) t) + 0.5);
-            code[i] = t < 0 ? -r : r;
+            code[i] = (int) Math.rint(t);
         }
     }
 

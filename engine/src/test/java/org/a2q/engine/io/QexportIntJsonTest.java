@@ -32,18 +32,19 @@ class QexportIntJsonTest {
     @TempDir Path dir;
 
     @Test
-    void engineRoundingSendsHalvesAwayFromZeroAsTheDocumentSays() {
-        float[] x = {0.5f, 1.5f, 2.5f, -0.5f, -2.5f, 0.49999997f};
+    void engineRoundingSendsHalvesToEvenAsTheDocumentSays() {
+        float[] x = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 0.49999997f, 2.5000002f};
         // the fake quantizer (training, float model) and the Java integer path (simulator and this
         // document's reader) round the same ties the same way
         org.a2q.engine.quant.ActivationQuantizer q = org.a2q.engine.quant.ActivationQuantizer.fixed("q", 8, true, 1.0);
         INDArray codes = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, x.length);
         q.codes(Nd4j.createFromArray(x), codes);
-        assertArrayEquals(new float[] {1, 2, 3, -1, -3, 0}, codes.data().asFloat());
+        // as torch.round (the reference's quantizers), ONNX QuantizeLinear and QONNX ROUND
+        assertArrayEquals(new float[] {0, 2, 2, 0, -2, -2, 0, 3}, codes.data().asFloat());
         int[] javaCodes = new int[x.length];
         org.a2q.engine.hw.IntegerModel.quantizeCodes(x, 0, 1f, -128f, 127f, javaCodes);
-        assertArrayEquals(new int[] {1, 2, 3, -1, -3, 0}, javaCodes);
-        assertEquals("half_away_from_zero", IntegerModelJson.ROUNDING);
+        assertArrayEquals(new int[] {0, 2, 2, 0, -2, -2, 0, 3}, javaCodes);
+        assertEquals("half_to_even", IntegerModelJson.ROUNDING);
     }
 
     @Test

@@ -37,10 +37,11 @@ public final class IntegerModelJson {
     public static final String FORMAT = "a2q-integer-model";
     public static final int VERSION = 1;
     /**
-     * The engine's activation quantizers round with ND4J's round, which sends halves away from zero
-     * (measured in the tests); the document names the rule so an RTL implementation can match it.
+     * The engine's activation quantizers round halves to even, as torch.round, ONNX QuantizeLinear
+     * and QONNX ROUND do (tested on exact ties); the document names the rule so an RTL
+     * implementation can match it.
      */
-    public static final String ROUNDING = "half_away_from_zero";
+    public static final String ROUNDING = "half_to_even";
 
     private IntegerModelJson() { }
 

@@ -130,7 +130,7 @@ public final class IntegerModelRunner {
 
     /**
      * code = clamp(round(x / s), min, max): the division in float32 as the engine's fake quantizer
-     * does it, clamp before rounding (same result, bounds are integers), halves away from zero.
+     * does it, clamp before rounding (same result, bounds are integers), halves to even.
      */
     private static Value quantize(Value a, JsonNode attrs) {
         float s = (float) attrs.path("scale").asDouble();
