@@ -72,6 +72,14 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
     private final boolean[] degenerate; // ‖u‖₁/g′ below PRE_MIN
     private final double[] gradNorm;
     private final double[] gradScale;
+    // Java copies of the per-row ND4J vectors (read and written in bulk, see ChannelRows.read)
+    private final double[] rowNormValues;
+    private final double[] rowSumValues;
+    private final double[] invPreValues;
+    private final double[] dotQValues;
+    private final double[] dotZValues;
+    private final double[] alphaValues;
+    private final double[] betaValues;
     private boolean clipPossible;
     private boolean forwardDone;
 
@@ -151,6 +159,13 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         this.degenerate = new boolean[outChannels];
         this.gradNorm = new double[outChannels];
         this.gradScale = new double[outChannels];
+        this.rowNormValues = new double[outChannels];
+        this.rowSumValues = new double[outChannels];
+        this.invPreValues = new double[outChannels];
+        this.dotQValues = new double[outChannels];
+        this.dotZValues = new double[outChannels];
+        this.alphaValues = new double[outChannels];
+        this.betaValues = new double[outChannels];
         double[] ones = new double[outChannels];
         java.util.Arrays.fill(ones, 1.0);
         norm.set(ones);
@@ -243,15 +258,19 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         // Guarded budget, see the class comment: T·(1 − (2K+4)·u).
         double guardedBudget = budget * (1.0 - (2.0 * k + 4.0) * ChannelRows.unitRoundoff(dtype));
         double maxBudgetUsed = 0;
+        ChannelRows.read(rowNorm, rowNormValues);
+        if (variant == A2qVariant.A2Q_PLUS) {
+            ChannelRows.read(rowSum, rowSumValues);
+        }
         for (int c = 0; c < channels; c++) {
             double g = LearnedChannelScale.clampMin(rawNorm[c]);
             double s = LearnedChannelScale.clampMin(rawScale[c]);
             double ratio = g / s;
             boolean clamped = ratio > guardedBudget;
             double gp = clamped ? guardedBudget : ratio; // g′ = min(g/s, T)
-            double l1 = rowNorm.getDouble(c);
+            double l1 = rowNormValues[c];
             if (variant == A2qVariant.A2Q_PLUS) {
-                l1 += Math.abs(rowSum.getDouble(c)); // = 2·max(Pos(u), Neg(u))
+                l1 += Math.abs(rowSumValues[c]); // = 2·max(Pos(u), Neg(u))
             }
             double pre = l1 / gp;
             degenerate[c] = !(pre >= PRE_MIN);
@@ -262,9 +281,11 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
             rowL1[c] = l1;
             normClamped[c] = clamped;
             maxBudgetUsed = Math.max(maxBudgetUsed, gp);
-            rowInvPre.putScalar(c, 1.0 / pre);
-            rowScale.putScalar(c, s);
+            invPreValues[c] = 1.0 / pre;
         }
+        ChannelRows.write(invPreValues, rowInvPre);
+        ChannelRows.write(scaleValue, rowScale);
+        ChannelRows.read(rowInvPre, invPreValues);   // as stored (rounded to the weights' type), for backward
         // |z_i| ≤ Σ|z| ≤ g′: if every g′ < 2^(M−1), rtz(z) is already in range and nothing clips.
         clipPossible = maxBudgetUsed >= maxLevel + 1;
 
@@ -299,24 +320,28 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         ChannelRows.rowDot(c, qRows, productRows, rowDotQ); // Σ c·q
         ChannelRows.rowDot(cm, zRows, productRows, rowDotZ); // Σ_unclipped c·z
 
+        ChannelRows.read(rowDotQ, dotQValues);
+        ChannelRows.read(rowDotZ, dotZValues);
         for (int r = 0; r < channels; r++) {
             double s = scaleValue[r];
             double gp = budgetUsed[r];
-            double dotQ = rowDotQ.getDouble(r);
-            double dotZ = rowDotZ.getDouble(r);
+            double dotQ = dotQValues[r];
+            double dotZ = dotZValues[r];
             // ∂L/∂s = Σ c q − Σ_unclipped c z (unclamped: z ∝ 1/s); clamped: Σ c q only.
             gradScale[r] = normClamped[r] ? dotQ : dotQ - dotZ;
             // ∂L/∂g = Σ_unclipped c u/‖u‖₁ = Σ_unclipped c z/g′; 0 while g/s is clamped.
             gradNorm[r] = normClamped[r] ? 0.0 : dotZ / gp;
             if (degenerate[r]) {
-                rowAlpha.putScalar(r, 0.0);
-                rowBeta.putScalar(r, 0.0);
+                alphaValues[r] = 0.0;
+                betaValues[r] = 0.0;
             } else {
                 // ∂L/∂u = (s/pre)·c_m − sign(u)·s·Σ(c_m z)/‖u‖₁ (weight-norm Jacobian with l1).
-                rowAlpha.putScalar(r, s * rowInvPre.getDouble(r));
-                rowBeta.putScalar(r, s * dotZ / rowL1[r]);
+                alphaValues[r] = s * invPreValues[r];
+                betaValues[r] = s * dotZ / rowL1[r];
             }
         }
+        ChannelRows.write(alphaValues, rowAlpha);
+        ChannelRows.write(betaValues, rowBeta);
         INDArray u = variant == A2qVariant.A2Q_PLUS ? centred : vRows;
         boolean inPlace = ChannelRows.reshapesInPlace(gradV);
         INDArray g = inPlace ? gradVView.of(gradV, channels, k) : gradScratchRows;

@@ -20,10 +20,12 @@ final class LearnedChannelScale {
     private final Param param;
     private final ScaleDomain domain;
     private final int channels;
+    private final double[] gradScratch;
 
     LearnedChannelScale(String name, ScaleDomain domain, int channels) {
         this.domain = domain;
         this.channels = channels;
+        this.gradScratch = new double[channels];
         this.param = new Param(name, Param.Kind.SCALE, Nd4j.zeros(Nd4j.defaultFloatingPointType(), channels));
     }
 
@@ -46,10 +48,11 @@ final class LearnedChannelScale {
 
     /** The unclamped values 2^d or s, as stored; the chain rule uses these (STE through the clamp). */
     void readRaw(double[] out) {
-        INDArray p = param.value();
-        for (int c = 0; c < channels; c++) {
-            double stored = p.getDouble(c);
-            out[c] = domain == ScaleDomain.LOG2 ? Math.pow(2.0, stored) : stored;
+        ChannelRows.read(param.value(), out);
+        if (domain == ScaleDomain.LOG2) {
+            for (int c = 0; c < channels; c++) {
+                out[c] = Math.pow(2.0, out[c]);
+            }
         }
     }
 
@@ -73,12 +76,13 @@ final class LearnedChannelScale {
      * (∂L/∂d = ∂L/∂s · s·ln2, §3.3), identity in the FLOAT domain.
      */
     void addGradient(double[] gradValue, double[] raw) {
-        INDArray grad = param.grad();
+        ChannelRows.read(param.grad(), gradScratch);
         for (int c = 0; c < channels; c++) {
             double chain = domain == ScaleDomain.LOG2 ? raw[c] * LN2 : 1.0;
             if (gradValue[c] != 0.0) {
-                grad.putScalar(c, grad.getDouble(c) + gradValue[c] * chain);
+                gradScratch[c] = gradScratch[c] + gradValue[c] * chain;
             }
         }
+        ChannelRows.write(gradScratch, param.grad());
     }
 }

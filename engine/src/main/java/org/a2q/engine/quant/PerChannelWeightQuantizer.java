@@ -25,6 +25,11 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
     private final LearnedChannelScale scale;
     private final double[] rawScale;
     private final double[] gradScale;
+    // Java copies of the per-row ND4J vectors (read and written in bulk, see ChannelRows.read)
+    private final double[] scaleValues;
+    private final double[] invScaleValues;
+    private final double[] dotQValues;
+    private final double[] dotXValues;
     private boolean forwardDone;
 
     private int k = -1;
@@ -59,6 +64,10 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
                 name + (scaleDomain == ScaleDomain.LOG2 ? ".log2_scale" : ".scale"), scaleDomain, outChannels);
         this.rawScale = new double[outChannels];
         this.gradScale = new double[outChannels];
+        this.scaleValues = new double[outChannels];
+        this.invScaleValues = new double[outChannels];
+        this.dotQValues = new double[outChannels];
+        this.dotXValues = new double[outChannels];
         double[] ones = new double[outChannels];
         java.util.Arrays.fill(ones, 1.0);
         scale.set(ones);
@@ -87,9 +96,11 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
         scale.readRaw(rawScale);
         for (int c = 0; c < channels; c++) {
             double s = LearnedChannelScale.clampMin(rawScale[c]);
-            rowScale.putScalar(c, s);
-            rowInvScale.putScalar(c, 1.0 / s);
+            scaleValues[c] = s;
+            invScaleValues[c] = 1.0 / s;
         }
+        ChannelRows.write(scaleValues, rowScale);
+        ChannelRows.write(invScaleValues, rowInvScale);
         INDArray vRows = vView.of(v, channels, k);
         ChannelRows.mulRows(vRows, rowInvScaleCol, xRows); // x = v/s
         ChannelRows.clamp(xRows, maxLevel, qRows);
@@ -110,8 +121,10 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
         ChannelRows.passUnclipped(c, xRows, maxLevel, clippedRows, g); // ∂L/∂v = c where |v/s| ≤ 2^(M−1) − 1
         ChannelRows.rowDot(c, qRows, scratchRows, rowDotQ); // Σ c·q
         ChannelRows.rowDot(g, xRows, scratchRows, rowDotX); // Σ_inside c·x
+        ChannelRows.read(rowDotQ, dotQValues);
+        ChannelRows.read(rowDotX, dotXValues);
         for (int r = 0; r < channels; r++) {
-            gradScale[r] = rowDotQ.getDouble(r) - rowDotX.getDouble(r);
+            gradScale[r] = dotQValues[r] - dotXValues[r];
         }
         if (!inPlace) {
             gradV.assign(g.reshape(gradV.shape()));
