@@ -2,8 +2,6 @@ package org.a2q.engine.nn;
 
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scalar.Step;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * max(x, 0). Backward as step-mask times gradient: libnd4j's relu_bp measured 12x slower than
@@ -16,6 +14,7 @@ public final class ReLU extends Layer {
     // multiply 51 vs 78 µs (1 thread, CPU time).
     private final NativeOp relu = new NativeOp("relu").withFloatArgs(0.0);
     private final NativeOp multiply = new NativeOp("multiply");
+    private final StepMask positive = new StepMask(0.0);
 
     public ReLU() {
         super("relu");
@@ -40,7 +39,7 @@ public final class ReLU extends Layer {
             return;
         }
         mask = Buffers.like(mask, output);
-        Nd4j.exec(new Step(output, mask, 0.0));
+        positive.exec(output, mask);
         multiply.exec(new INDArray[] {gradOutput, mask}, gradInputs[0]);
     }
 

@@ -4,7 +4,7 @@ import org.a2q.engine.EngineException;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.a2q.engine.nn.NativeOp;
-import org.nd4j.linalg.api.ops.impl.scalar.Step;
+import org.a2q.engine.nn.StepMask;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
@@ -110,7 +110,13 @@ final class ChannelRows {
         final NativeOp toInt = new NativeOp("cast", 9);          // libnd4j data type INT32
         final NativeOp toFloat = new NativeOp("cast", 5);        // FLOAT
         final NativeOp toDouble = new NativeOp("cast", 6);       // DOUBLE
-        private final INDArray[] bounds = new INDArray[2];     // [1] arrays: a clamp's −limit and limit
+        private final java.util.Map<Double, StepMask> steps = new java.util.HashMap<>();
+        private final INDArray[] bounds = new INDArray[2];
+
+        /** The bound step op for a cutoff (a quantizer's clip limit: a handful per model). */
+        StepMask step(double cutoff) {
+            return steps.computeIfAbsent(cutoff, StepMask::new);
+        }     // [1] arrays: a clamp's −limit and limit
 
         /** −limit and limit as [1] arrays of the given type (reused while the type stays). */
         INDArray[] bounds(DataType type, double limit) {
@@ -155,7 +161,7 @@ final class ChannelRows {
      */
     static void passUnclipped(INDArray grad, INDArray x, double cut, INDArray scratch, INDArray out) {
         Nd4j.exec(new Abs(x, scratch));
-        Nd4j.exec(new Step(scratch, scratch, cut));   // 1 where clipped
+        BOUND.get().step(cut).exec(scratch, scratch);   // 1 where clipped
         mul(grad, scratch, scratch);
         sub(grad, scratch, out);
     }

@@ -2,9 +2,9 @@ package org.a2q.engine.quant;
 
 import org.a2q.engine.nn.Buffers;
 import org.a2q.engine.nn.NativeOp;
+import org.a2q.engine.nn.StepMask;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -35,6 +35,8 @@ final class FakeQuantKernel {
     private INDArray magic;      // [1] holding 1.5·2^(significand bits − 1): 1.5·2^23 for float
     private INDArray mask;
     private INDArray above;
+    private StepMask lowerStep;  // [t > lowerCut]; cutoffs are fixed per quantizer (and ReLU fold)
+    private StepMask upperStep;  // [t > hi]
 
     /** t = x/s and q = round_half_even(clamp(t, lo, hi)); t and q preallocated like x. */
     void codes(INDArray x, double s, double lo, double hi, INDArray t, INDArray q) {
@@ -58,8 +60,14 @@ final class FakeQuantKernel {
     void passMask(INDArray dy, INDArray t, double lowerCut, double hi, INDArray out) {
         mask = Buffers.like(mask, t);
         above = Buffers.like(above, t);
-        Nd4j.exec(new Step(t, mask, lowerCut));   // [t > lowerCut]
-        Nd4j.exec(new Step(t, above, hi));        // [t > hi]
+        if (lowerStep == null || lowerStep.cutoff() != lowerCut) {
+            lowerStep = new StepMask(lowerCut);
+        }
+        if (upperStep == null || upperStep.cutoff() != hi) {
+            upperStep = new StepMask(hi);
+        }
+        lowerStep.exec(t, mask);                  // [t > lowerCut]
+        upperStep.exec(t, above);                 // [t > hi]
         subtract.exec(new INDArray[] {mask, above}, mask);
         multiply.exec(new INDArray[] {dy, mask}, out);
     }
