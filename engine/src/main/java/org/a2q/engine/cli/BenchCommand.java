@@ -41,9 +41,12 @@ final class BenchCommand implements Callable<Integer> {
     String model;
     @Option(names = "--batch", defaultValue = "64") int batch;
     @Option(names = "--warmup", defaultValue = "50", description = "Warm-up steps at least; training warms up "
-            + "further until the JIT compiler has been idle for 200 steps (at most 60 s): while it compiles, its "
-            + "thread takes a core from the numeric kernels.")
+            + "further until the JIT compiler has been idle for --jit-idle-steps (at most 60 s): while it compiles, "
+            + "its thread takes a core from the numeric kernels.")
     int warmup;
+    @Option(names = "--jit-idle-steps", defaultValue = "200", description = "Steps without JIT compilation that end "
+            + "the warm-up (0: --warmup steps only).")
+    int jitIdleSteps;
     @Option(names = "--steps", defaultValue = "300") int steps;
     @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd (plain, as the reference script) or adam.")
     String optimizer;
@@ -57,6 +60,11 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--python", defaultValue = "python3", description = "Python with torch, for --compare-torch.")
     String python;
+
+    @Option(names = "--rounds", defaultValue = "1", description = "With --compare-torch: time both this many times in "
+            + "alternation and report the median of the per-round ratios (a shared machine's speed drifts by ±20 % "
+            + "and more between runs).")
+    int rounds;
 
     record Timing(double medianMs, double p90Ms, double imagesPerSecond, int warmupSteps) {
         Timing(double medianMs, double p90Ms, double imagesPerSecond) {
@@ -73,28 +81,28 @@ final class BenchCommand implements Callable<Integer> {
                 org.a2q.engine.EngineRuntime.threads(), warmup, steps);
         Timing train = train(g, batch, warmup, steps, optimizer.equals("adam") ? Optimizer.adam(0) : Optimizer.sgd(0, 0));
         w.printf(Locale.ROOT, "training warmed up for %d steps (until the JIT compiler had been idle for %d)%n",
-                train.warmupSteps(), QUIET_STEPS);
+                train.warmupSteps(), jitIdleSteps);
         if (quant.requested()) {
-            // Same model, quantized; timed right after the float one so both see the same machine state.
+            // Same model, quantized; timed in alternation with the float one so both see the same machine state.
             org.a2q.engine.quant.QuantConfig cfg = quant.config();
             Graph q = org.a2q.engine.quant.Quantization.apply(ModelSource.fresh(model, 0), cfg, null, 0);
-            Timing qt = train(q, batch, warmup, steps, optimizer.equals("adam") ? Optimizer.adam(0) : Optimizer.sgd(0, 0));
-            Timing fp = train(g, batch, warmup, steps, optimizer.equals("adam") ? Optimizer.adam(0) : Optimizer.sgd(0, 0));
+            Runnable qStep = stepOf(q, batch, optimizer.equals("adam") ? Optimizer.adam(0) : Optimizer.sgd(0, 0));
+            Runnable fStep = stepOf(g, batch, optimizer.equals("adam") ? Optimizer.adam(0) : Optimizer.sgd(0, 0));
+            warmUp(qStep, warmup, jitIdleSteps);
+            Timing[] both = interleaved(qStep, fStep, batch, steps);
+            Timing qt = both[0];
+            Timing fp = both[1];
             String label = "train (" + cfg.method() + " W" + cfg.weightBits() + "A" + cfg.actBits() + " P" + cfg.accBits() + ")";
             print(w, label, qt);
-            print(w, "train (fp32, again)", fp);
+            print(w, "train (fp32, alternated)", fp);
             w.printf(Locale.ROOT, "quantization-aware training costs %+.1f%% time per step vs fp32 (medians)%n",
                     (qt.medianMs() / fp.medianMs() - 1) * 100);
             if (profile) {
-                q.profile(true);
-                train(q, batch, 0, steps, Optimizer.sgd(0, 0));
-                printProfile(w, q, steps);
+                profile(w, q, batch, steps);
             }
         }
         if (profile) {
-            g.profile(true);
-            train(g, batch, 0, steps, Optimizer.sgd(0, 0));
-            printProfile(w, g, steps);
+            profile(w, g, batch, steps);
         }
         Timing infer = inference(g, batch, warmup, steps);
         print(w, "train (fp32)", train);
@@ -110,8 +118,43 @@ final class BenchCommand implements Callable<Integer> {
             w.printf(Locale.ROOT, "ratio (a2q images/s ÷ torch images/s): train %.2f, inference %.2f%n",
                     train.imagesPerSecond() / torchTrain.imagesPerSecond(),
                     infer.imagesPerSecond() / torchInfer.imagesPerSecond());
+            if (rounds > 1) {
+                double[] trainRatio = new double[rounds];
+                double[] inferRatio = new double[rounds];
+                trainRatio[0] = train.imagesPerSecond() / torchTrain.imagesPerSecond();
+                inferRatio[0] = infer.imagesPerSecond() / torchInfer.imagesPerSecond();
+                Runnable step = stepOf(g, batch, optimizer.equals("adam") ? Optimizer.adam(0) : Optimizer.sgd(0, 0));
+                for (int r = 1; r < rounds; r++) {
+                    Timing a = timed(step, batch, steps);      // already warmed up
+                    Timing ai = inference(g, batch, warmup, steps);
+                    Map<String, Object> tr = runTorch(Math.max(warmup, train.warmupSteps()));
+                    double tTrain = num((Map<?, ?>) tr.get("train"), "images_per_second");
+                    double tInfer = num((Map<?, ?>) tr.get("inference"), "images_per_second");
+                    trainRatio[r] = a.imagesPerSecond() / tTrain;
+                    inferRatio[r] = ai.imagesPerSecond() / tInfer;
+                    w.printf(Locale.ROOT, "round %d: a2q train %.3f ms, torch train %.3f ms, ratio train %.2f, inference %.2f%n",
+                            r + 1, a.medianMs(), num((Map<?, ?>) tr.get("train"), "median_ms"), trainRatio[r], inferRatio[r]);
+                }
+                double[] ts = trainRatio.clone();
+                double[] is = inferRatio.clone();
+                Arrays.sort(ts);
+                Arrays.sort(is);
+                w.printf(Locale.ROOT, "median ratio over %d rounds: train %.2f (range %.2f–%.2f), inference %.2f (range %.2f–%.2f)%n",
+                        rounds, ts[rounds / 2], ts[0], ts[rounds - 1], is[rounds / 2], is[0], is[rounds - 1]);
+            }
         }
         return 0;
+    }
+
+    /** Median time of {@code steps} runs of an already warmed-up step. */
+    static Timing timed(Runnable step, int batch, int steps) {
+        double[] ms = new double[steps];
+        for (int i = 0; i < steps; i++) {
+            long t0 = System.nanoTime();
+            step.run();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        return summarize(ms, batch);
     }
 
     private Map<String, Object> runTorch(int torchWarmup) {
@@ -143,6 +186,16 @@ final class BenchCommand implements Callable<Integer> {
 
     private static double num(Map<?, ?> m, String k) {
         return ((Number) m.get(k)).doubleValue();
+    }
+
+    /** Per-layer time of {@code steps} training steps of an already warmed-up graph. */
+    static void profile(PrintWriter w, Graph g, int batch, int steps) {
+        Runnable step = stepOf(g, batch, Optimizer.sgd(0, 0));
+        g.profile(true);
+        for (int i = 0; i < steps; i++) {
+            step.run();
+        }
+        printProfile(w, g, steps);
     }
 
     static void printProfile(PrintWriter w, Graph g, int steps) {
@@ -177,49 +230,73 @@ final class BenchCommand implements Callable<Integer> {
         return y;
     }
 
-    static Timing train(Graph g, int batch, int warmup, int steps, Optimizer opt) {
+    /** One training step on a fixed batch: forward, loss, backward, penalties, update. */
+    static Runnable stepOf(Graph g, int batch, Optimizer opt) {
         INDArray x = batchOf(g, batch)[0];
         long classes = g.shapes(1).get(g.outputName())[1];
         int[] y = labels(batch, (int) classes);
         SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
-        double[] ms = new double[steps];
-        Runnable step = () -> {
+        return () -> {
             INDArray logits = g.forward(x, true);
             loss.compute(logits, y, batch);
             g.backward(loss.gradient());
             g.addPenaltyGradients();
             opt.step(g, 0.01);
         };
-        int warmed = warmUp(step, warmup);
-        for (int i = 0; i < steps; i++) {
-            long t0 = System.nanoTime();
-            step.run();
-            ms[i] = (System.nanoTime() - t0) / 1e6;
+    }
+
+    /** Steps per block when two steps are timed in alternation. */
+    static final int BLOCK = 25;
+
+    /**
+     * Times two warmed-up steps in alternating blocks of {@link #BLOCK}, so that the machine's
+     * drift (±20 % over a minute on a shared two-core machine) hits both alike; a ratio of two
+     * medians timed one after the other measured anywhere from +60 % to +92 % for the same code.
+     */
+    static Timing[] interleaved(Runnable a, Runnable b, int batch, int steps) {
+        double[] msA = new double[steps];
+        double[] msB = new double[steps];
+        for (int done = 0; done < steps; done += BLOCK) {
+            int n = Math.min(BLOCK, steps - done);
+            for (int i = 0; i < n; i++) {
+                long t0 = System.nanoTime();
+                a.run();
+                msA[done + i] = (System.nanoTime() - t0) / 1e6;
+            }
+            for (int i = 0; i < n; i++) {
+                long t0 = System.nanoTime();
+                b.run();
+                msB[done + i] = (System.nanoTime() - t0) / 1e6;
+            }
         }
-        Timing t = summarize(ms, batch);
+        return new Timing[] {summarize(msA, batch), summarize(msB, batch)};
+    }
+
+    Timing train(Graph g, int batch, int warmup, int steps, Optimizer opt) {
+        Runnable step = stepOf(g, batch, opt);
+        int warmed = warmUp(step, warmup, jitIdleSteps);
+        Timing t = timed(step, batch, steps);
         return new Timing(t.medianMs(), t.p90Ms(), t.imagesPerSecond(), warmed);
     }
 
-    /** Steps without compilation activity that end the warm-up. */
-    static final int QUIET_STEPS = 200;
     /** Longest warm-up, for a JIT that never settles. */
     static final long MAX_WARMUP_NANOS = 60_000_000_000L;
 
     /**
      * Runs at least {@code minSteps} steps, then more until the JIT compiler's total time has not
-     * grown for {@link #QUIET_STEPS} steps. A LeNet step calls its Java code only a few hundred times
+     * grown for {@code idleSteps} steps. A LeNet step calls its Java code only a few hundred times
      * per second, so C2 keeps compiling for about 10 s (2,000 steps); on two cores its thread takes
      * one from OpenMP meanwhile, and steps measured then were up to 2× slower (p90 9–11 ms against a
      * 3.6–4.3 ms median once compiled). What a long training run sees is the compiled state.
      */
-    static int warmUp(Runnable step, int minSteps) {
+    static int warmUp(Runnable step, int minSteps, int idleSteps) {
         java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
         boolean monitored = jit != null && jit.isCompilationTimeMonitoringSupported();
         long start = System.nanoTime();
         long lastTotal = -1;
         int quiet = 0;
         int done = 0;
-        while (done < minSteps || (monitored && quiet < QUIET_STEPS && System.nanoTime() - start < MAX_WARMUP_NANOS)) {
+        while (done < minSteps || (monitored && quiet < idleSteps && System.nanoTime() - start < MAX_WARMUP_NANOS)) {
             step.run();
             done++;
             if (monitored) {

@@ -28,6 +28,24 @@ class CliTest {
     }
 
     @Test
+    void benchTimesFloatAndQuantizedTrainingAndProfilesTheLayers() {
+        CliRun r = run("bench", "--model", "lenet", "--batch", "8", "--warmup", "2", "--steps", "30", "--jit-idle-steps", "0",
+                "--method", "a2q+", "--acc-bits", "12", "--profile");
+        assertEquals(0, r.code(), r.err());
+        String out = r.out();
+        assertTrue(out.contains("training warmed up for 2 steps"), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("train (a2q+ W4A4 P12)") && l.contains("images/s")), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("train (fp32, alternated)")), out);
+        assertTrue(out.contains("quantization-aware training costs"), out);
+        // the moved quantizers keep their own rows in the profile, with a forward and a backward time
+        java.util.Optional<String> quantRow = out.lines().filter(l -> l.startsWith("relu1.quant")).findFirst();
+        assertTrue(quantRow.isPresent(), out);
+        String[] cols = quantRow.get().trim().split("\\s+");
+        assertTrue(Double.parseDouble(cols[1]) > 0 && Double.parseDouble(cols[2]) > 0, quantRow.get());
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("inference (fp32)")), out);
+    }
+
+    @Test
     void trainSavesARunThatEvalReads() {
         Path run = dir.resolve("run");
         CliRun t = run("train", "--model", "mlp", "--data", TestData.sampleDir().toString(), "--epochs", "1",
