@@ -15,6 +15,10 @@ public final class NativeOp {
     private final String name;
     private final DynamicCustomOp op;
     private final OpContext context;
+    // The arrays bound at the last call. Binding costs ~1 µs per call (of ~2.7 µs for a small op)
+    // and layers call with the same preallocated arrays every step, so unchanged ones are not rebound.
+    private INDArray[] boundInputs = new INDArray[0];
+    private INDArray[] boundOutputs = new INDArray[0];
 
     public NativeOp(String name, long... integerArgs) {
         this.name = name;
@@ -37,9 +41,28 @@ public final class NativeOp {
 
     /** Runs the op on the given inputs, writing into the given (preallocated) outputs. */
     public void exec(INDArray[] inputs, INDArray... outputs) {
-        context.setInputArrays(inputs);
-        context.setOutputArrays(outputs);
+        if (!sameArrays(inputs, boundInputs)) {
+            context.setInputArrays(inputs);
+            boundInputs = inputs.clone();
+        }
+        if (!sameArrays(outputs, boundOutputs)) {
+            context.setOutputArrays(outputs);
+            boundOutputs = outputs.clone();
+        }
         Nd4j.getExecutioner().exec(op, context);
+    }
+
+    /** The same array objects (identity, not contents: the op reads their current values). */
+    private static boolean sameArrays(INDArray[] a, INDArray[] b) {
+        if (a.length != b.length) {
+            return false;
+        }
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] != b[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public String name() {
