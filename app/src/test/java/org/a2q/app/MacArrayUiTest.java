@@ -88,6 +88,14 @@ class MacArrayUiTest {
     }
 
     @Test
+    @Order(0)
+    void beforeTheFirstTraceTheViewSaysToPressTraceOnTheQuantizedModel() throws Exception {
+        clickNav("MAC array");
+        Label summary = robot.lookup("#macSummary").queryAs(Label.class);
+        assertTrue(summary.getText().startsWith("Pick a layer and channel, then press Trace"), summary.getText());
+    }
+
+    @Test
     @Order(1)
     void steppingShowsTheEngineTraceOfBothRegistersCycleByCycle() throws Exception {
         Simulation sim = traceAdversarial(NARROW_P);

@@ -176,10 +176,13 @@ final class MacArrayView extends BorderPane {
         left.prefWidthProperty().bind(theme.fontScaleProperty().multiply(115).add(240));
         left.setMinWidth(280);
 
-        Label summary = Ui.wrapping("Quantize the model in Bit widths, then trace a channel.", "muted");
+        // Before the first trace: what to do next, which depends on whether the model is quantized yet.
+        java.util.function.Supplier<String> idleText = () -> session.quantConfigProperty().get() == null
+                ? "Quantize the model in Bit widths, then trace a channel."
+                : "Pick a layer and channel, then press Trace to follow its dot product cycle by cycle.";
+        Label summary = Ui.wrapping(idleText.get(), "muted");
         summary.setId("macSummary");
-        vm.summaryProperty().addListener((o, a, b) -> summary.setText(b.isEmpty()
-                ? "Quantize the model in Bit widths, then trace a channel." : b));
+        vm.summaryProperty().addListener((o, a, b) -> summary.setText(b.isEmpty() ? idleText.get() : b));
 
         MacArrayAnimation animation = new MacArrayAnimation(vm);
         ScrollPane animationScroll = new ScrollPane(animation);
@@ -189,6 +192,14 @@ final class MacArrayView extends BorderPane {
         VBox.setVgrow(animationScroll, Priority.ALWAYS);
 
         TableView<TraceStep> table = traceTable(vm);
+        Label tablePlaceholder = Ui.wrapping(idleText.get(), "muted");
+        table.setPlaceholder(tablePlaceholder);
+        session.quantConfigProperty().addListener((o, a, b) -> {
+            tablePlaceholder.setText(idleText.get());
+            if (vm.summaryProperty().get().isEmpty()) {
+                summary.setText(idleText.get());
+            }
+        });
         // Headers and numbers grow with the text; below these widths the table scrolls sideways.
         for (TableColumn<TraceStep, ?> c : table.getColumns()) {
             c.minWidthProperty().bind(theme.fontScaleProperty().multiply(c.getPrefWidth()));
@@ -222,7 +233,6 @@ final class MacArrayView extends BorderPane {
         TableView<TraceStep> table = new TableView<>();
         table.setId("macTrace");
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
-        table.setPlaceholder(Ui.wrapping("Quantize the model in Bit widths, then trace a channel.", "muted"));
         table.getColumns().add(col("Step", s -> Integer.toString(s.step()), 48));
         table.getColumns().add(col("Cycle", s -> String.format(Locale.ROOT, "%,d", s.cycle()), 60));
         table.getColumns().add(col("Lanes: q·x", s -> {
