@@ -75,6 +75,12 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         common.apply();
+        if (rounds < 1 || (rounds > 1 && !compareTorch)) {
+            throw new EngineException("--rounds counts comparisons with PyTorch: use it with --compare-torch, 1 or more");
+        }
+        if (steps < 1 || warmup < 0 || jitIdleSteps < 0 || batch < 1) {
+            throw new EngineException("--steps and --batch must be at least 1, --warmup and --jit-idle-steps at least 0");
+        }
         PrintWriter w = spec.commandLine().getOut();
         Graph g = ModelSource.fresh(model, 0);
         w.printf(Locale.ROOT, "bench %s, batch %d, %d threads, %d warm-up + %d timed steps%n", model, batch,

@@ -43,6 +43,11 @@ class CliTest {
         String[] cols = quantRow.get().trim().split("\\s+");
         assertTrue(Double.parseDouble(cols[1]) > 0 && Double.parseDouble(cols[2]) > 0, quantRow.get());
         assertTrue(out.lines().anyMatch(l -> l.startsWith("inference (fp32)")), out);
+
+        CliRun bad = run("bench", "--rounds", "3");
+        assertEquals(1, bad.code());
+        assertEquals("error: --rounds counts comparisons with PyTorch: use it with --compare-torch, 1 or more",
+                bad.err().strip());
     }
 
     @Test
