@@ -14,8 +14,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *     zero-padded input (one copy per input channel; a legacy assign from a view measured 8x
  *     faster than libnd4j's im2col op), with a row of ones so the bias rides in the GEMM;</li>
  * <li>forward Y = [W | b]·X, an output [Cout, N, OH, OW]; when the graph says its reader is a
- *     max-pool (through a ReLU at most) it is handed on as its NCHW permutation (a view, no copy)
- *     and pooled channel-major, where oneDNN pools twice as fast (Pool2d); otherwise copied;</li>
+ *     max-pool (through layers the graph runs after the pool) it is handed on as its NCHW
+ *     permutation (a view, no copy) and pooled channel-major, where oneDNN pools twice as fast
+ *     (Pool2d); otherwise copied;</li>
  * <li>backward [dW | db] = dY·Xᵀ, one GEMM from the cached columns; dY arrives channel-major when
  *     the graph allocated it like the output, otherwise it is copied once.</li>
  * </ul>

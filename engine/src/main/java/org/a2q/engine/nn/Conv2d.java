@@ -73,7 +73,7 @@ public final class Conv2d extends WeightedLayer {
 
     /**
      * Set by the graph before each forward: whether this layer's output may be a channel-major
-     * view (its only reader is a max-pool, directly or through a ReLU the pool applies).
+     * view (its only reader is a max-pool, directly or through layers the graph runs after the pool).
      */
     void allowChannelMajorOutput(boolean allow) { this.channelMajorOutput = allow; }
 

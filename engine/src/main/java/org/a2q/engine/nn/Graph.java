@@ -13,7 +13,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * A model: a DAG of named nodes, each a {@link Layer} applied to earlier nodes' outputs (or the
@@ -37,27 +36,24 @@ public final class Graph {
     private final int[][] inputIndex;     // per node: index of each input node, −1 for the graph input
     private final int[] consumers;        // per node: how many nodes read its output
     private final int[] soleReader;       // per node: the node that is its only reader, taking only it; else −1
-    // A ReLU whose only reader is a max-pool or an AbsorbsRelu layer is not run in its own place.
-    // Before a max-pool it runs after the pool instead: maxpool(relu(x)) = relu(maxpool(x)), since
-    // max-pooling commutes with any non-decreasing elementwise map, and the gradients agree too
-    // (where a window's maximum is positive both route dY to the same argmax with mask 1, where it
-    // is ≤ 0 both give 0) — at a quarter of the values (LeNet: [64,6,14,14] instead of
-    // [64,6,28,28]). An absorbing layer (an unsigned quantizer) includes it. The ReLU node stays in
-    // the graph (names, shapes, exports unchanged); activation() still returns the ReLU's value.
-    private final boolean[] reluFoldable;   // per ReLU node: its reader can take it over
-    private final boolean[] reluSkipped;    // per ReLU node: skipped in the last forward
-    private final ReLU[] reluAfterPool;     // per max-pool node reading a foldable ReLU: that ReLU's pass, else null
-    private final boolean[] absorbsReluNode; // per AbsorbsRelu node reading a foldable ReLU
-    private final boolean[] poolReadsOnly;   // per conv node: its only reader is a max-pool (maybe via folded nodes)
-    // A CommutesWithMaxPool layer (an activation quantizer) whose only reader is a max-pool runs
-    // after the pool, for the same reason as the ReLU above. Forward values are identical
-    // (q(max x) = max q(x) for a non-decreasing q). Backward differs only where several values of a
-    // window round to the same code: the pool then routes dY to the largest raw value instead of
-    // to whichever of the equal codes its kernel picks, and the quantizer's scale gradient reads
-    // that value's x/s; both are straight-through choices (Brevitas pools the codes).
+    // A ReLU whose only reader is an AbsorbsRelu layer (an unsigned quantizer) is not run: the
+    // reader's clamp at 0 already is the ReLU in value, and its backward applies the ReLU's mask.
+    private final boolean[] reluAbsorbed;    // per ReLU node whose only reader is an AbsorbsRelu layer
+    private final boolean[] absorbsReluNode; // per AbsorbsRelu node reading such a ReLU
+    // A CommutesWithMaxPool layer (a ReLU, an activation quantizer) whose only reader is a max-pool
+    // runs after the pool instead, on a quarter of the values (LeNet: [64,6,14,14] instead of
+    // [64,6,28,28]): max-pooling commutes with any non-decreasing elementwise map, f(max x) =
+    // max f(x), so forward values are identical. For a ReLU the gradients agree too (where a
+    // window's maximum is positive both orders route dY to the same argmax with mask 1, where it
+    // is ≤ 0 both give 0). For a quantizer they differ only where several values of a window round
+    // to the same code: the pool then routes dY to the largest raw value instead of to whichever of
+    // the equal codes its kernel picks, and the scale gradient reads that value's x/s; both are
+    // straight-through choices (Brevitas pools the codes). The node keeps its place in the graph
+    // (names, shapes, exports unchanged) and activation() still returns its value.
     private final int[] movedToPool;         // per max-pool node: the node it reads that runs after it, else −1
-    private final boolean[] movedSkipped;    // per CommutesWithMaxPool node: run by its pool in the last forward
+    private final boolean[] skipped;         // per node: its layer ran elsewhere (absorbed or moved) in the last forward
     private final INDArray[] movedGrad;      // per max-pool node with a moved node: dL/d(pool output) before it
+    private final boolean[] poolReadsOnly;   // per conv node: its only reader is a max-pool (maybe via skipped nodes)
 
     private List<Param> params;
     private INDArray valueArena;
@@ -98,43 +94,28 @@ public final class Graph {
                 soleReader[i] = j;
             }
         }
-        reluFoldable = new boolean[nodes.size()];
-        reluSkipped = new boolean[nodes.size()];
-        reluAfterPool = new ReLU[nodes.size()];
+        reluAbsorbed = new boolean[nodes.size()];
         absorbsReluNode = new boolean[nodes.size()];
-        for (int i = 0; i < nodes.size(); i++) {
-            int j = soleReader[i];
-            if (j < 0 || !(nodes.get(i).layer() instanceof ReLU)) {
-                continue;
-            }
-            if (isMaxPool(nodes.get(j).layer())) {
-                reluFoldable[i] = true;
-                reluAfterPool[j] = new ReLU();
-            } else if (nodes.get(j).layer() instanceof AbsorbsRelu) {
-                reluFoldable[i] = true;
-                absorbsReluNode[j] = true;
-            }
-        }
         movedToPool = new int[nodes.size()];
         Arrays.fill(movedToPool, -1);
-        movedSkipped = new boolean[nodes.size()];
+        skipped = new boolean[nodes.size()];
         movedGrad = new INDArray[nodes.size()];
         for (int i = 0; i < nodes.size(); i++) {
             int j = soleReader[i];
-            if (j >= 0 && nodes.get(i).layer() instanceof CommutesWithMaxPool && isMaxPool(nodes.get(j).layer())) {
+            if (j < 0) {
+                continue;
+            }
+            Layer layer = nodes.get(i).layer();
+            if (layer instanceof ReLU && nodes.get(j).layer() instanceof AbsorbsRelu) {
+                reluAbsorbed[i] = true;
+                absorbsReluNode[j] = true;
+            } else if (layer instanceof CommutesWithMaxPool && isMaxPool(nodes.get(j).layer())) {
                 movedToPool[j] = i;
             }
         }
         poolReadsOnly = new boolean[nodes.size()];
         for (int i = 0; i < nodes.size(); i++) {
-            int j = soleReader[i];
-            if (j >= 0 && reluFoldable[j]) {
-                j = soleReader[j];   // a ReLU moved after the pool or absorbed by its reader
-            }
-            if (j >= 0 && nodes.get(j).layer() instanceof CommutesWithMaxPool && soleReader[j] >= 0
-                    && movedToPool[soleReader[j]] == j) {
-                j = soleReader[j];   // a layer moved after the pool
-            }
+            int j = readerPastSkippable(i);
             poolReadsOnly[i] = j >= 0 && nodes.get(i).layer() instanceof Conv2d && isMaxPool(nodes.get(j).layer());
         }
         outputs = new INDArray[nodes.size()];
@@ -302,10 +283,8 @@ public final class Graph {
                 ins[j] = ii[j] < 0 ? x : outputs[ii[j]];
             }
             long t0 = forwardNanos != null ? System.nanoTime() : 0;
-            reluSkipped[i] = reluFoldable[i] && readerTakesRelu(i);
-            movedSkipped[i] = soleReader[i] >= 0 && movedToPool[soleReader[i]] == i
-                    && ((CommutesWithMaxPool) nodes.get(i).layer()).commutesWithMaxPool();
-            if (reluSkipped[i] || movedSkipped[i]) {
+            skipped[i] = runsElsewhere(i);
+            if (skipped[i]) {
                 outputs[i] = ins[0];          // applied by the layer that reads it
             } else {
                 if (nodes.get(i).layer() instanceof Conv2d conv) {
@@ -316,11 +295,8 @@ public final class Graph {
                 } else {
                     outputs[i] = nodes.get(i).layer().forward(ins, training);
                 }
-                if (reluAfterPool[i] != null) {
-                    outputs[i] = reluAfterPool[i].forward(new INDArray[] {outputs[i]}, training);
-                }
                 int m = movedToPool[i];
-                if (m >= 0 && movedSkipped[m]) {
+                if (m >= 0 && skipped[m]) {
                     long tm = forwardNanos != null ? System.nanoTime() : 0;
                     outputs[i] = nodes.get(m).layer().forward(new INDArray[] {outputs[i]}, training);
                     if (forwardNanos != null) {
@@ -343,26 +319,35 @@ public final class Graph {
         if (outputs[i] == null) {
             return null;
         }
-        // A skipped node holds its input; readers get the node's value.
-        if (movedSkipped[i]) {
-            return ((CommutesWithMaxPool) nodes.get(i).layer()).apply(outputs[i]);
-        }
-        return reluSkipped[i] ? Transforms.relu(outputs[i], true) : outputs[i];
+        // A skipped node holds its input; readers get the node's value (absorbed nodes are ReLUs,
+        // moved ones CommutesWithMaxPool layers: both compute it with apply).
+        return skipped[i] ? ((CommutesWithMaxPool) nodes.get(i).layer()).apply(outputs[i]) : outputs[i];
     }
 
-    /** Whether a layer between conv node i and its max-pool (if any) runs after the pool in this pass. */
+    /** Whether node i's layer runs elsewhere in this pass: absorbed by its reader, or moved after its pool. */
+    private boolean runsElsewhere(int i) {
+        int j = soleReader[i];
+        if (reluAbsorbed[i]) {
+            return ((AbsorbsRelu) nodes.get(j).layer()).absorbsRelu();
+        }
+        return j >= 0 && movedToPool[j] == i && ((CommutesWithMaxPool) nodes.get(i).layer()).commutesWithMaxPool();
+    }
+
+    /** The only reader of node i, past a ReLU that reader absorbs; −1 if none. */
+    private int readerPastAbsorbed(int i) {
+        int j = soleReader[i];
+        return j >= 0 && reluAbsorbed[j] ? soleReader[j] : j;
+    }
+
+    /** The reader of node i past an absorbed ReLU and a layer moved after its pool, if any; −1 if none. */
+    private int readerPastSkippable(int i) {
+        int j = readerPastAbsorbed(i);
+        return j >= 0 && soleReader[j] >= 0 && movedToPool[soleReader[j]] == j ? soleReader[j] : j;
+    }
+
+    /** Whether the layer between conv node i and its max-pool (poolReadsOnly) runs after the pool in this pass. */
     private boolean movedChainActive(int i) {
-        int j = soleReader[i];
-        if (j >= 0 && reluFoldable[j]) {
-            j = soleReader[j];
-        }
-        return !(nodes.get(j).layer() instanceof CommutesWithMaxPool c) || c.commutesWithMaxPool();
-    }
-
-    /** Whether the single reader of foldable ReLU node i applies the ReLU in this pass. */
-    private boolean readerTakesRelu(int i) {
-        int j = soleReader[i];
-        return reluAfterPool[j] != null || ((AbsorbsRelu) nodes.get(j).layer()).absorbsRelu();
+        return !(nodes.get(readerPastAbsorbed(i)).layer() instanceof CommutesWithMaxPool c) || c.commutesWithMaxPool();
     }
 
     private static boolean isMaxPool(Layer layer) {
@@ -394,7 +379,7 @@ public final class Graph {
                 continue; // node does not influence the output
             }
             int[] ii = inputIndex[i];
-            if (reluSkipped[i] || movedSkipped[i]) {
+            if (skipped[i]) {
                 // Identity here (the reader applied the layer): hand dY on without a copy.
                 int k = ii[0];
                 if (k >= 0 && needsGrad[k]) {
@@ -407,21 +392,14 @@ public final class Graph {
                 }
                 continue;
             }
-            if (reluAfterPool[i] != null) {
-                long t0 = backwardNanos != null ? System.nanoTime() : 0;
-                reluAfterPool[i].backward(grads[i], new INDArray[] {grads[i]});   // dY·[y > 0], in place
-                if (backwardNanos != null) {
-                    backwardNanos[i] += System.nanoTime() - t0;
-                }
-            }
             INDArray gradOut = grads[i];
             int mv = movedToPool[i];
-            if (mv >= 0 && movedSkipped[mv]) {
+            if (mv >= 0 && skipped[mv]) {
                 // The moved layer ran last in this node's forward, so its backward runs first.
                 long t0 = backwardNanos != null ? System.nanoTime() : 0;
                 movedGrad[i] = Buffers.likeLayout(movedGrad[i], outputs[i]);
                 Layer moved = nodes.get(mv).layer();
-                if (absorbsReluNode[mv] && reluSkipped[inputIndex[mv][0]]) {
+                if (absorbsReluNode[mv] && skipped[inputIndex[mv][0]]) {
                     ((AbsorbsRelu) moved).backwardAfterRelu(grads[i], movedGrad[i]);
                 } else {
                     moved.backward(grads[i], new INDArray[] {movedGrad[i]});
@@ -457,7 +435,7 @@ public final class Graph {
                 }
             }
             long t0 = backwardNanos != null ? System.nanoTime() : 0;
-            if (absorbsReluNode[i] && reluSkipped[ii[0]]) {
+            if (absorbsReluNode[i] && skipped[ii[0]]) {
                 ((AbsorbsRelu) nodes.get(i).layer()).backwardAfterRelu(gradOut, gradIns[0]);
             } else {
                 nodes.get(i).layer().backward(gradOut, gradIns);
