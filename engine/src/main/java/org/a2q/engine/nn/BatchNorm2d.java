@@ -139,8 +139,8 @@ public final class BatchNorm2d extends Layer {
         channelB = Buffers.ensure(channelB, input.dataType(), 1, channels, 1, 1);
         normalised = Buffers.like(normalised, input);
         scratch = Buffers.like(scratch, input);
-        putChannels(channelA, invStd);
-        putChannels(channelB, negMuInvStd);
+        Buffers.writeVector(invStd, channelA);
+        Buffers.writeVector(negMuInvStd, channelB);
         multiply.exec(new INDArray[] {input, channelA}, normalised);        // x/σ
         subtract.exec(new INDArray[] {normalised, channelB}, normalised);  // x̂ = x/σ − μ/σ
         channelSum.exec(new INDArray[] {dy}, beta.grad());                 // dβ
@@ -160,19 +160,13 @@ public final class BatchNorm2d extends Layer {
             shift[c] = dBeta[c] / n;
             outScale[c] = g[c] * invStd[c];
         }
-        putChannels(channelA, slope);
+        Buffers.writeVector(slope, channelA);
         multiply.exec(new INDArray[] {normalised, channelA}, scratch);     // x̂·dγ/n
         subtract.exec(new INDArray[] {dy, scratch}, scratch);              // dy − x̂·dγ/n
-        putChannels(channelB, shift);
+        Buffers.writeVector(shift, channelB);
         subtract.exec(new INDArray[] {scratch, channelB}, scratch);        // … − dβ/n
-        putChannels(channelA, outScale);
+        Buffers.writeVector(outScale, channelA);
         multiply.exec(new INDArray[] {scratch, channelA}, gradIn);         // · γ/σ
-    }
-
-    private static void putChannels(INDArray target, double[] values) {
-        for (int c = 0; c < values.length; c++) {
-            target.putScalar(0, c, 0, 0, values[c]);
-        }
     }
 
     @Override

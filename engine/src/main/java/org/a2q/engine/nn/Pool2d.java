@@ -86,7 +86,7 @@ public final class Pool2d extends Layer {
     public INDArray forward(INDArray[] inputs, boolean training) {
         input = inputs[0];
         output = Buffers.ensure(output, input.dataType(), outputShape(input.shape()));
-        channelMajor = input.rank() == 4 && !Buffers.isDense(input) && Buffers.isDense(input.permute(1, 0, 2, 3));
+        channelMajor = Buffers.isChannelMajorView(input);
         if (channelMajor) {
             INDArray inCN = input.permute(1, 0, 2, 3);
             long[] o = output.shape();

@@ -2,6 +2,7 @@ package org.a2q.engine.quant;
 
 import java.util.List;
 import org.a2q.engine.EngineException;
+import org.a2q.engine.nn.Buffers;
 import org.a2q.engine.nn.Param;
 import org.a2q.engine.nn.WeightTransform;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -72,7 +73,7 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
     private final boolean[] degenerate; // ‖u‖₁/g′ below PRE_MIN
     private final double[] gradNorm;
     private final double[] gradScale;
-    // Java copies of the per-row ND4J vectors (read and written in bulk, see ChannelRows.read)
+    // Java copies of the per-row ND4J vectors (read and written in bulk, see Buffers.readVector)
     private final double[] rowNormValues;
     private final double[] rowSumValues;
     private final double[] invPreValues;
@@ -258,9 +259,9 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         // Guarded budget, see the class comment: T·(1 − (2K+4)·u).
         double guardedBudget = budget * (1.0 - (2.0 * k + 4.0) * ChannelRows.unitRoundoff(dtype));
         double maxBudgetUsed = 0;
-        ChannelRows.read(rowNorm, rowNormValues);
+        Buffers.readVector(rowNorm, rowNormValues);
         if (variant == A2qVariant.A2Q_PLUS) {
-            ChannelRows.read(rowSum, rowSumValues);
+            Buffers.readVector(rowSum, rowSumValues);
         }
         for (int c = 0; c < channels; c++) {
             double g = LearnedChannelScale.clampMin(rawNorm[c]);
@@ -283,9 +284,9 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
             maxBudgetUsed = Math.max(maxBudgetUsed, gp);
             invPreValues[c] = 1.0 / pre;
         }
-        ChannelRows.write(invPreValues, rowInvPre);
-        ChannelRows.write(scaleValue, rowScale);
-        ChannelRows.read(rowInvPre, invPreValues);   // as stored (rounded to the weights' type), for backward
+        Buffers.writeVector(invPreValues, rowInvPre);
+        Buffers.writeVector(scaleValue, rowScale);
+        Buffers.readVector(rowInvPre, invPreValues);   // as stored (rounded to the weights' type), for backward
         // |z_i| ≤ Σ|z| ≤ g′: if every g′ < 2^(M−1), rtz(z) is already in range and nothing clips.
         clipPossible = maxBudgetUsed >= maxLevel + 1;
 
@@ -320,8 +321,8 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         ChannelRows.rowDot(c, qRows, productRows, rowDotQ); // Σ c·q
         ChannelRows.rowDot(cm, zRows, productRows, rowDotZ); // Σ_unclipped c·z
 
-        ChannelRows.read(rowDotQ, dotQValues);
-        ChannelRows.read(rowDotZ, dotZValues);
+        Buffers.readVector(rowDotQ, dotQValues);
+        Buffers.readVector(rowDotZ, dotZValues);
         for (int r = 0; r < channels; r++) {
             double s = scaleValue[r];
             double gp = budgetUsed[r];
@@ -340,8 +341,8 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
                 betaValues[r] = s * dotZ / rowL1[r];
             }
         }
-        ChannelRows.write(alphaValues, rowAlpha);
-        ChannelRows.write(betaValues, rowBeta);
+        Buffers.writeVector(alphaValues, rowAlpha);
+        Buffers.writeVector(betaValues, rowBeta);
         INDArray u = variant == A2qVariant.A2Q_PLUS ? centred : vRows;
         boolean inPlace = ChannelRows.reshapesInPlace(gradV);
         INDArray g = inPlace ? gradVView.of(gradV, channels, k) : gradScratchRows;

@@ -111,12 +111,12 @@ final class ChannelRows {
         final NativeOp toFloat = new NativeOp("cast", 5);        // FLOAT
         final NativeOp toDouble = new NativeOp("cast", 6);       // DOUBLE
         private final java.util.Map<Double, StepMask> steps = new java.util.HashMap<>();
-        private final INDArray[] bounds = new INDArray[2];
+        private final INDArray[] bounds = new INDArray[2];     // [1] arrays: a clamp's −limit and limit
 
         /** The bound step op for a cutoff (a quantizer's clip limit: a handful per model). */
         StepMask step(double cutoff) {
             return steps.computeIfAbsent(cutoff, StepMask::new);
-        }     // [1] arrays: a clamp's −limit and limit
+        }
 
         /** −limit and limit as [1] arrays of the given type (reused while the type stays). */
         INDArray[] bounds(DataType type, double limit) {
@@ -194,34 +194,6 @@ final class ChannelRows {
             case FLOAT -> ops.toFloat.exec(new INDArray[] {intScratch}, out);
             case DOUBLE -> ops.toDouble.exec(new INDArray[] {intScratch}, out);
             default -> out.assign(intScratch);
-        }
-    }
-
-    /**
-     * out[i] = vec[i] for a dense vector of per-row values ([C] or [C, 1], possibly a view into a
-     * parameter arena). Reads the data buffer directly: INDArray.getDouble costs 0.1–0.5 µs a call
-     * in shape and offset work, and a quantizer reads and writes a few such vectors per step.
-     */
-    static void read(INDArray vec, double[] out) {
-        checkVector(vec, out.length);
-        org.nd4j.linalg.api.buffer.DataBuffer b = vec.data();   // a view's buffer starts at the view
-        for (int i = 0; i < out.length; i++) {
-            out[i] = b.getDouble(i);
-        }
-    }
-
-    /** vec[i] = values[i] (rounded to vec's type), for the same vectors as {@link #read}. */
-    static void write(double[] values, INDArray vec) {
-        checkVector(vec, values.length);
-        org.nd4j.linalg.api.buffer.DataBuffer b = vec.data();
-        for (int i = 0; i < values.length; i++) {
-            b.put(i, values[i]);
-        }
-    }
-
-    private static void checkVector(INDArray vec, int n) {
-        if (vec.length() != n || (n > 1 && vec.elementWiseStride() != 1)) {
-            throw new IllegalArgumentException("expected a dense vector of " + n + " values, got " + vec.shapeInfoToString());
         }
     }
 

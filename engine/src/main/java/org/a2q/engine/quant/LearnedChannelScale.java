@@ -1,5 +1,6 @@
 package org.a2q.engine.quant;
 
+import org.a2q.engine.nn.Buffers;
 import org.a2q.engine.nn.Param;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -48,7 +49,7 @@ final class LearnedChannelScale {
 
     /** The unclamped values 2^d or s, as stored; the chain rule uses these (STE through the clamp). */
     void readRaw(double[] out) {
-        ChannelRows.read(param.value(), out);
+        Buffers.readVector(param.value(), out);
         if (domain == ScaleDomain.LOG2) {
             for (int c = 0; c < channels; c++) {
                 out[c] = Math.pow(2.0, out[c]);
@@ -76,13 +77,13 @@ final class LearnedChannelScale {
      * (∂L/∂d = ∂L/∂s · s·ln2, §3.3), identity in the FLOAT domain.
      */
     void addGradient(double[] gradValue, double[] raw) {
-        ChannelRows.read(param.grad(), gradScratch);
+        Buffers.readVector(param.grad(), gradScratch);
         for (int c = 0; c < channels; c++) {
             double chain = domain == ScaleDomain.LOG2 ? raw[c] * LN2 : 1.0;
             if (gradValue[c] != 0.0) {
                 gradScratch[c] = gradScratch[c] + gradValue[c] * chain;
             }
         }
-        ChannelRows.write(gradScratch, param.grad());
+        Buffers.writeVector(gradScratch, param.grad());
     }
 }

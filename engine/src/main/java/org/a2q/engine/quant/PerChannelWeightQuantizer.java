@@ -2,6 +2,7 @@ package org.a2q.engine.quant;
 
 import java.util.List;
 import org.a2q.engine.EngineException;
+import org.a2q.engine.nn.Buffers;
 import org.a2q.engine.nn.Param;
 import org.a2q.engine.nn.WeightTransform;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -25,7 +26,7 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
     private final LearnedChannelScale scale;
     private final double[] rawScale;
     private final double[] gradScale;
-    // Java copies of the per-row ND4J vectors (read and written in bulk, see ChannelRows.read)
+    // Java copies of the per-row ND4J vectors (read and written in bulk, see Buffers.readVector)
     private final double[] scaleValues;
     private final double[] invScaleValues;
     private final double[] dotQValues;
@@ -99,8 +100,8 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
             scaleValues[c] = s;
             invScaleValues[c] = 1.0 / s;
         }
-        ChannelRows.write(scaleValues, rowScale);
-        ChannelRows.write(invScaleValues, rowInvScale);
+        Buffers.writeVector(scaleValues, rowScale);
+        Buffers.writeVector(invScaleValues, rowInvScale);
         INDArray vRows = vView.of(v, channels, k);
         ChannelRows.mulRows(vRows, rowInvScaleCol, xRows); // x = v/s
         ChannelRows.clamp(xRows, maxLevel, qRows);
@@ -121,8 +122,8 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
         ChannelRows.passUnclipped(c, xRows, maxLevel, clippedRows, g); // ∂L/∂v = c where |v/s| ≤ 2^(M−1) − 1
         ChannelRows.rowDot(c, qRows, scratchRows, rowDotQ); // Σ c·q
         ChannelRows.rowDot(g, xRows, scratchRows, rowDotX); // Σ_inside c·x
-        ChannelRows.read(rowDotQ, dotQValues);
-        ChannelRows.read(rowDotX, dotXValues);
+        Buffers.readVector(rowDotQ, dotQValues);
+        Buffers.readVector(rowDotX, dotXValues);
         for (int r = 0; r < channels; r++) {
             gradScale[r] = dotQValues[r] - dotXValues[r];
         }
