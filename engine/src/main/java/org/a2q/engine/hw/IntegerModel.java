@@ -31,7 +31,6 @@ import org.a2q.engine.quant.QuantReport;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * A quantized {@link Graph} compiled to an integer pipeline:
@@ -446,7 +445,8 @@ public final class IntegerModel {
      * The activation quantizer's arithmetic, code = round(clamp(x/s, lo, hi)). In float32 graphs it
      * runs in Java ({@link #quantizeCodes}), image by image on the pool, with the same IEEE arithmetic
      * as the quantizer's ND4J ops, so the codes equal the fake-quantized model's (a test holds the two
-     * against each other on exact ties and their neighbours); other float types run those ND4J ops.
+     * against each other on exact ties and their neighbours); other float types run the quantizer's
+     * own ND4J ops ({@link ActivationQuantizer#codes}).
      */
     private Value quantize(Step s, Value in, int batch) {
         ActivationQuantizer aq = (ActivationQuantizer) s.layer();
@@ -465,10 +465,9 @@ public final class IntegerModel {
                 }
             });
         } else {
-            INDArray t = realOf(in, batch).div(scale);
-            Transforms.max(t, aq.minCode(), false);
-            Transforms.min(t, aq.maxCode(), false);
-            Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.strict.Rint(t, t));   // halves to even
+            INDArray x = realOf(in, batch);
+            INDArray t = x.ulike();
+            aq.codes(x, t);
             double[] d = t.dup('c').data().asDouble();
             for (int b = 0; b < batch; b++) {
                 for (int i = 0; i < n; i++) {
