@@ -85,15 +85,15 @@ final class BenchCommand implements Callable<Integer> {
         Graph g = ModelSource.fresh(model, 0);
         w.printf(Locale.ROOT, "bench %s, batch %d, %d threads, %d warm-up + %d timed steps%n", model, batch,
                 org.a2q.engine.EngineRuntime.threads(), warmup, steps);
-        Timing train = train(g, batch, warmup, steps, optimizer.equals("adam") ? Optimizer.adam(0) : Optimizer.sgd(0, 0));
+        Timing train = train(g, batch, warmup, steps, newOptimizer());
         w.printf(Locale.ROOT, "training warmed up for %d steps (until the JIT compiler had been idle for %d)%n",
                 train.warmupSteps(), jitIdleSteps);
         if (quant.requested()) {
             // Same model, quantized; timed in alternation with the float one so both see the same machine state.
             org.a2q.engine.quant.QuantConfig cfg = quant.config();
             Graph q = org.a2q.engine.quant.Quantization.apply(ModelSource.fresh(model, 0), cfg, null, 0);
-            Runnable qStep = stepOf(q, batch, optimizer.equals("adam") ? Optimizer.adam(0) : Optimizer.sgd(0, 0));
-            Runnable fStep = stepOf(g, batch, optimizer.equals("adam") ? Optimizer.adam(0) : Optimizer.sgd(0, 0));
+            Runnable qStep = stepOf(q, batch, newOptimizer());
+            Runnable fStep = stepOf(g, batch, newOptimizer());
             warmUp(qStep, warmup, jitIdleSteps);
             Timing[] both = interleaved(qStep, fStep, batch, steps);
             Timing qt = both[0];
@@ -114,43 +114,44 @@ final class BenchCommand implements Callable<Integer> {
         print(w, "train (fp32)", train);
         print(w, "inference (fp32)", infer);
         if (compareTorch) {
-            Map<String, Object> t = runTorch(Math.max(warmup, train.warmupSteps()));
-            Map<?, ?> tt = (Map<?, ?>) t.get("train");
-            Map<?, ?> ti = (Map<?, ?>) t.get("inference");
-            Timing torchTrain = new Timing(num(tt, "median_ms"), num(tt, "p90_ms"), num(tt, "images_per_second"));
-            Timing torchInfer = new Timing(num(ti, "median_ms"), num(ti, "p90_ms"), num(ti, "images_per_second"));
-            print(w, "torch " + t.get("torch") + " train", torchTrain);
-            print(w, "torch inference", torchInfer);
+            int torchWarmup = Math.max(warmup, train.warmupSteps());
+            TorchTimings t = runTorch(torchWarmup);
+            print(w, "torch " + t.version() + " train", t.train());
+            print(w, "torch inference", t.inference());
+            double[] trainRatio = new double[rounds];
+            double[] inferRatio = new double[rounds];
+            trainRatio[0] = train.imagesPerSecond() / t.train().imagesPerSecond();
+            inferRatio[0] = infer.imagesPerSecond() / t.inference().imagesPerSecond();
             w.printf(Locale.ROOT, "ratio (a2q images/s ÷ torch images/s): train %.2f, inference %.2f%n",
-                    train.imagesPerSecond() / torchTrain.imagesPerSecond(),
-                    infer.imagesPerSecond() / torchInfer.imagesPerSecond());
+                    trainRatio[0], inferRatio[0]);
             if (rounds > 1) {
-                double[] trainRatio = new double[rounds];
-                double[] inferRatio = new double[rounds];
-                trainRatio[0] = train.imagesPerSecond() / torchTrain.imagesPerSecond();
-                inferRatio[0] = infer.imagesPerSecond() / torchInfer.imagesPerSecond();
-                Runnable step = stepOf(g, batch, optimizer.equals("adam") ? Optimizer.adam(0) : Optimizer.sgd(0, 0));
+                Runnable step = stepOf(g, batch, newOptimizer());
                 for (int r = 1; r < rounds; r++) {
                     Timing a = timed(step, batch, steps);      // already warmed up
                     Timing ai = inference(g, batch, warmup, steps);
-                    Map<String, Object> tr = runTorch(Math.max(warmup, train.warmupSteps()));
-                    double tTrain = num((Map<?, ?>) tr.get("train"), "images_per_second");
-                    double tInfer = num((Map<?, ?>) tr.get("inference"), "images_per_second");
-                    trainRatio[r] = a.imagesPerSecond() / tTrain;
-                    inferRatio[r] = ai.imagesPerSecond() / tInfer;
+                    TorchTimings tr = runTorch(torchWarmup);
+                    trainRatio[r] = a.imagesPerSecond() / tr.train().imagesPerSecond();
+                    inferRatio[r] = ai.imagesPerSecond() / tr.inference().imagesPerSecond();
                     w.printf(Locale.ROOT, "round %d: a2q train %.3f ms, torch train %.3f ms, ratio train %.2f, inference %.2f%n",
-                            r + 1, a.medianMs(), num((Map<?, ?>) tr.get("train"), "median_ms"), trainRatio[r], inferRatio[r]);
+                            r + 1, a.medianMs(), tr.train().medianMs(), trainRatio[r], inferRatio[r]);
                 }
-                double[] ts = trainRatio.clone();
-                double[] is = inferRatio.clone();
-                Arrays.sort(ts);
-                Arrays.sort(is);
+                Arrays.sort(trainRatio);
+                Arrays.sort(inferRatio);
                 w.printf(Locale.ROOT, "median ratio over %d rounds: train %.2f (range %.2f–%.2f), inference %.2f (range %.2f–%.2f)%n",
-                        rounds, ts[rounds / 2], ts[0], ts[rounds - 1], is[rounds / 2], is[0], is[rounds - 1]);
+                        rounds, trainRatio[rounds / 2], trainRatio[0], trainRatio[rounds - 1],
+                        inferRatio[rounds / 2], inferRatio[0], inferRatio[rounds - 1]);
             }
         }
         return 0;
     }
+
+    /** A fresh optimizer of the chosen kind (SGD without momentum, as the reference script, or Adam). */
+    private Optimizer newOptimizer() {
+        return optimizer.equals("adam") ? Optimizer.adam(0) : Optimizer.sgd(0, 0);
+    }
+
+    /** What the PyTorch twin printed: its version and its training and inference timings. */
+    record TorchTimings(Object version, Timing train, Timing inference) { }
 
     /** Median time of {@code steps} runs of an already warmed-up step. */
     static Timing timed(Runnable step, int batch, int steps) {
@@ -163,7 +164,7 @@ final class BenchCommand implements Callable<Integer> {
         return summarize(ms, batch);
     }
 
-    private Map<String, Object> runTorch(int torchWarmup) {
+    private TorchTimings runTorch(int torchWarmup) {
         Path script = CommonOptions.home().resolve("engine").resolve("bench").resolve("torch_reference.py");
         if (!Files.exists(script)) {
             throw new EngineException("--compare-torch needs engine/bench/torch_reference.py of the source tree");
@@ -181,13 +182,19 @@ final class BenchCommand implements Callable<Integer> {
                         + " — is PyTorch installed for '" + python + "'? (--python PATH)");
             }
             String last = out.lines().reduce((a, b) -> b).orElse(out);
-            return ModelFile.json().readValue(last, new TypeReference<Map<String, Object>>() { });
+            Map<String, Object> t = ModelFile.json().readValue(last, new TypeReference<Map<String, Object>>() { });
+            return new TorchTimings(t.get("torch"), torchTiming(t.get("train")), torchTiming(t.get("inference")));
         } catch (IOException e) {
             throw new EngineException("could not run " + python + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new EngineException("interrupted");
         }
+    }
+
+    private static Timing torchTiming(Object section) {
+        Map<?, ?> m = (Map<?, ?>) section;
+        return new Timing(num(m, "median_ms"), num(m, "p90_ms"), num(m, "images_per_second"));
     }
 
     private static double num(Map<?, ?> m, String k) {
