@@ -79,14 +79,22 @@ class GraphTest {
         checkGraph(g, Init.uniform(new SplittableRandom(2), 0, 1, 3, 1, 28, 28), 3);
     }
 
-    /** conv → relu → maxpool, where the graph runs the ReLU after the pool. */
-    private static Graph convReluPool(boolean swappable, long seed) {
+    /**
+     * conv → relu [→ unsigned quantizer] → maxpool → fc; with {@code foldable} the graph runs the
+     * ReLU (or the quantizer, absorbing the ReLU) after the pool, without it an Identity before the
+     * pool keeps everything in place. {@code quantizer} may be null.
+     */
+    private static Graph convReluPool(boolean foldable, long seed,
+                                      org.a2q.engine.quant.ActivationQuantizer quantizer) {
         SplittableRandom rng = new SplittableRandom(seed);
         Graph.Builder b = Graph.builder(2, 8, 8)
                 .add("conv", new Conv2d("conv", 2, 3, 3, 3, 1, 1, 1, 1, true, rng))
                 .add("relu", new ReLU());
-        if (!swappable) {
-            b.add("keep", new Identity());     // the ReLU now has a reader that is not a pool
+        if (quantizer != null) {
+            b.add("q", quantizer);
+        }
+        if (!foldable) {
+            b.add("keep", new Identity());     // the pool's input is no longer a foldable layer
         }
         return b.add("pool", new Pool2d(Pool2d.Kind.MAX, 2, 2, 2, 2, 0, 0, false))
                 .add("flatten", Reshape.flatten())
@@ -96,8 +104,8 @@ class GraphTest {
 
     @Test
     void reluRunAfterMaxPoolGivesTheSameValuesAndGradients() {
-        Graph swapped = convReluPool(true, 5);
-        Graph plain = convReluPool(false, 5);
+        Graph swapped = convReluPool(true, 5, null);
+        Graph plain = convReluPool(false, 5, null);
         INDArray x = Init.uniform(new SplittableRandom(6), -1, 1, 3, 2, 8, 8);
         INDArray r = Init.uniform(new SplittableRandom(7), -1, 1, 3, 4);
         INDArray ys = swapped.forward(x, true).dup();
@@ -159,20 +167,9 @@ class GraphTest {
 
     /** conv → relu → unsigned quantizer → maxpool; with {@code movable} the graph runs the quantizer after the pool. */
     private static Graph convReluQuantPool(boolean movable, int bits, double scale) {
-        SplittableRandom rng = new SplittableRandom(12);
         org.a2q.engine.quant.ActivationQuantizer q = org.a2q.engine.quant.ActivationQuantizer.learned("q", bits, false);
         q.setScale(scale);
-        Graph.Builder b = Graph.builder(2, 8, 8)
-                .add("conv", new Conv2d("conv", 2, 3, 3, 3, 1, 1, 1, 1, true, rng))
-                .add("relu", new ReLU())
-                .add("q", q);
-        if (!movable) {
-            b.add("keep", new Identity());     // the quantizer's reader is no longer a pool
-        }
-        return b.add("pool", new Pool2d(Pool2d.Kind.MAX, 2, 2, 2, 2, 0, 0, false))
-                .add("flatten", Reshape.flatten())
-                .add("fc", new Linear("fc", 48, 4, true, rng))
-                .build();
+        return convReluPool(movable, 12, q);
     }
 
     @Test
