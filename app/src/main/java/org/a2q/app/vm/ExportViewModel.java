@@ -2,7 +2,6 @@ package org.a2q.app.vm;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.a2q.engine.EngineException;
@@ -10,7 +9,6 @@ import org.a2q.engine.data.DatasetSplit;
 import org.a2q.engine.hw.AccumulatorPolicy;
 import org.a2q.engine.hw.Folding;
 import org.a2q.engine.hw.FoldingConfig;
-import org.a2q.engine.hw.IntegerLayer;
 import org.a2q.engine.hw.IntegerModel;
 import org.a2q.engine.hw.TraceExport;
 import org.a2q.engine.io.export.GoldenVectors;
@@ -89,10 +87,8 @@ public final class ExportViewModel {
         Path file = SessionViewModel.withExtension(target, ".json");
         Folding requested = new Folding(mac.peProperty().get(), mac.simdProperty().get());
         session.runner().submit("Exporting the folding config", false, p -> writing(file, () -> {
-            List<FoldingConfig.Entry> entries = new ArrayList<>();
-            for (IntegerLayer l : IntegerModel.compile(g, AccumulatorPolicy.AS_TRAINED, requested).layers()) {
-                entries.add(new FoldingConfig.Entry(l.name(), l.folding(), "auto"));
-            }
+            List<FoldingConfig.Entry> entries =
+                    FoldingConfig.entriesOf(IntegerModel.compile(g, AccumulatorPolicy.AS_TRAINED, requested));
             FoldingConfig.write(file, entries);
             return entries.size();
         }), n -> session.runner().setOutcome(String.format(Locale.ROOT, "exported %s (%d layers, PE ≤ %d, SIMD ≤ %d)",

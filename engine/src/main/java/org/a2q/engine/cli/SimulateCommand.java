@@ -62,13 +62,7 @@ final class SimulateCommand implements Callable<Integer> {
         }
         IntegerModel m = IntegerModel.compile(ModelSource.load(run).graph(), policy, new Folding(pe, simd));
         if (foldingJson != null) {
-            // One entry per conv/linear, with the folding each layer actually got (the largest legal
-            // PE/SIMD not above the requested ones).
-            java.util.List<org.a2q.engine.hw.FoldingConfig.Entry> entries = new java.util.ArrayList<>();
-            for (org.a2q.engine.hw.IntegerLayer l : m.layers()) {
-                entries.add(new org.a2q.engine.hw.FoldingConfig.Entry(l.name(), l.folding(), "auto"));
-            }
-            org.a2q.engine.hw.FoldingConfig.write(foldingJson, entries);
+            org.a2q.engine.hw.FoldingConfig.write(foldingJson, org.a2q.engine.hw.FoldingConfig.entriesOf(m));
             w.println("wrote " + foldingJson);
         }
         DatasetSplit split = IdxDatasets.loadSplit(data != null ? data : CommonOptions.defaultData());

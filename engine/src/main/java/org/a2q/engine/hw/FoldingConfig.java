@@ -56,6 +56,18 @@ public final class FoldingConfig {
     private FoldingConfig() {
     }
 
+    /**
+     * One entry per conv/linear layer of a compiled integer model, with the folding each layer
+     * actually got (the largest legal PE/SIMD not above the requested ones) and ram_style auto.
+     */
+    public static List<Entry> entriesOf(IntegerModel model) {
+        List<Entry> entries = new ArrayList<>();
+        for (IntegerLayer l : model.layers()) {
+            entries.add(new Entry(l.name(), l.folding(), "auto"));
+        }
+        return entries;
+    }
+
     public static String toJson(List<Entry> entries) {
         ObjectNode root = MAPPER.createObjectNode();
         root.putObject("Defaults");
