@@ -156,7 +156,6 @@ public final class MainWindow extends BorderPane {
             case MAC_ARRAY -> new MacArrayView(macVm, exports, session, choosers, theme);
             case ERROR -> new ErrorView(errorVm, theme, () -> select(NavItem.BIT_WIDTHS));
             case TRADE_OFFS -> new TradeOffsView(tradeVm, theme, this::chooseSweepFolder);
-            default -> new PendingView(item, () -> select(NavItem.LEARN));
         };
     }
 
@@ -358,11 +357,6 @@ public final class MainWindow extends BorderPane {
             title.getStyleClass().add("nav-title");
             HBox row = new HBox(10, icon, title);
             row.setAlignment(Pos.CENTER_LEFT);
-            if (item.pending()) {
-                Label soon = new Label("soon");
-                soon.getStyleClass().add("nav-soon");
-                row.getChildren().addAll(Ui.hgrow(), soon);
-            }
             setGraphic(new VBox(row));
             setText(null);
         }
