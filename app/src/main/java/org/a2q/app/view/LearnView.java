@@ -153,7 +153,7 @@ final class LearnView extends BorderPane {
             VBox text = new VBox(8);
             text.setPadding(new Insets(4, 6, 4, 2));
             for (String para : page.paragraphs()) {
-                Label l = Ui.wrapping(para.startsWith("- ") ? "•  " + para.substring(2) : para, "lesson-text");
+                Label l = Ui.wrapping(Ui.bulleted(para), "lesson-text");
                 if (para.startsWith("- ")) {
                     l.getStyleClass().add("formula");
                     l.setPadding(new Insets(0, 0, 0, 12));

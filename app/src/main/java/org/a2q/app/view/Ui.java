@@ -38,15 +38,18 @@ final class Ui {
         return l;
     }
 
+    /** A paragraph of a help or lesson text as shown: "- item" lines become bullets. */
+    static String bulleted(String paragraph) {
+        return paragraph.startsWith("- ") ? "•  " + paragraph.substring(2) : paragraph;
+    }
+
     static FontIcon icon(Ikon ikon) {
         return new FontIcon(ikon);
     }
 
     /** View header: title and one line that says what the view is for. */
     static VBox header(String title, String subtitle) {
-        VBox box = new VBox(2, label(title, "view-title"), wrapping(subtitle, "view-subtitle"));
-        box.setPadding(new Insets(0, 0, 8, 0));
-        return box;
+        return headerBox(label(title, "view-title"), subtitle);
     }
 
     /** A header whose title is followed by a button that shows the view's help text from resources/help. */
@@ -62,7 +65,7 @@ final class Ui {
             text.setPrefWidth(520);
             text.getChildren().add(label(page.title(), "card-title"));
             for (String para : page.paragraphs()) {
-                text.getChildren().add(wrapping(para.startsWith("- ") ? "•  " + para.substring(2) : para));
+                text.getChildren().add(wrapping(bulleted(para)));
             }
             text.getStyleClass().add("help-text");
             PopOver pop = new PopOver(text);
@@ -72,6 +75,10 @@ final class Ui {
         });
         HBox top = new HBox(6, label(title, "view-title"), help);
         top.setAlignment(Pos.CENTER_LEFT);
+        return headerBox(top, subtitle);
+    }
+
+    private static VBox headerBox(javafx.scene.Node top, String subtitle) {
         VBox box = new VBox(2, top, wrapping(subtitle, "view-subtitle"));
         box.setPadding(new Insets(0, 0, 8, 0));
         return box;
