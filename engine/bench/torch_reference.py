@@ -5,6 +5,11 @@ Times exactly what the engine's bench times: one fixed batch, a training step of
 softmax cross-entropy, backward and a plain SGD update, and an inference forward pass; the
 median and 90th percentile of many steps after a warm-up. Prints one JSON line.
 
+With --serve it warms up, prints one JSON line with its version, then times blocks of steps on
+request, one command per line on stdin ("train N", "infer N", "quit"), answering each with a JSON
+line of the N step times in ms. `a2q bench --compare-torch` uses this to alternate blocks of its
+own steps with PyTorch's, so that both see the same machine state.
+
 Thread settings are PyTorch's best on small machines: OpenBLAS pinned to one thread (its
 spinning pool otherwise fights the OpenMP pool) and an active OpenMP wait policy.
 """
@@ -63,6 +68,42 @@ def summarize(ms, batch):
     return {"median_ms": median, "p90_ms": p90, "images_per_second": batch / (median / 1000)}
 
 
+def train_steps(model, opt, x, y, n):
+    model.train()
+    ms = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        loss.item()
+        ms.append((time.perf_counter() - t0) * 1000)
+    return ms
+
+
+def infer_steps(model, x, n):
+    model.eval()
+    ms = []
+    with torch.no_grad():
+        for _ in range(n):
+            t0 = time.perf_counter()
+            model(x)[0, 0].item()
+            ms.append((time.perf_counter() - t0) * 1000)
+    return ms
+
+
+def serve(model, opt, x, y):
+    """Answers "train N" / "infer N" with the N step times until "quit" or end of input."""
+    for line in sys.stdin:
+        parts = line.split()
+        if not parts or parts[0] == "quit":
+            break
+        n = int(parts[1])
+        ms = train_steps(model, opt, x, y, n) if parts[0] == "train" else infer_steps(model, x, n)
+        print(json.dumps({"ms": ms}), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default="lenet", choices=["lenet", "mlp", "resnet"])
@@ -70,6 +111,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=50)
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--serve", action="store_true", help="warm up, then time blocks of steps on request")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -77,27 +119,15 @@ def main():
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     x = torch.rand(a.batch, 1, 28, 28)
     y = torch.randint(0, 10, (a.batch,))
-    train_ms = []
-    model.train()
-    for i in range(a.warmup + a.steps):
-        t0 = time.perf_counter()
-        opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        loss.item()
-        t1 = time.perf_counter()
-        if i >= a.warmup:
-            train_ms.append((t1 - t0) * 1000)
-    infer_ms = []
-    model.eval()
-    with torch.no_grad():
-        for i in range(a.warmup + a.steps):
-            t0 = time.perf_counter()
-            model(x)[0, 0].item()
-            t1 = time.perf_counter()
-            if i >= a.warmup:
-                infer_ms.append((t1 - t0) * 1000)
+    train_steps(model, opt, x, y, a.warmup)
+    infer_steps(model, x, a.warmup)
+    if a.serve:
+        print(json.dumps({"torch": torch.__version__, "threads": a.threads, "model": a.model, "batch": a.batch}),
+              flush=True)
+        serve(model, opt, x, y)
+        return 0
+    train_ms = train_steps(model, opt, x, y, a.steps)
+    infer_ms = infer_steps(model, x, a.steps)
     print(json.dumps({"torch": torch.__version__, "threads": a.threads, "model": a.model, "batch": a.batch,
                       "train": summarize(train_ms, a.batch), "inference": summarize(infer_ms, a.batch)}))
 

@@ -1,15 +1,7 @@
 package org.a2q.engine.cli;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import org.a2q.engine.EngineException;
-import org.a2q.engine.io.ModelFile;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -54,16 +46,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--profile", description = "Also print the time per layer (forward / backward) of the training step.")
     boolean profile;
 
-    @Option(names = "--compare-torch", description = "Also run the PyTorch twin (engine/bench/torch_reference.py) "
-            + "right after, with the same model, batch and threads, and print the ratio.")
+    @Option(names = "--compare-torch", description = "Also time the PyTorch twin (engine/bench/torch_reference.py) "
+            + "with the same model, batch and threads, in alternation with this engine, and print the ratio.")
     boolean compareTorch;
 
     @Option(names = "--python", defaultValue = "python3", description = "Python with torch, for --compare-torch.")
     String python;
 
-    @Option(names = "--rounds", defaultValue = "1", description = "With --compare-torch: time both this many times in "
-            + "alternation and report the median of the per-round ratios (a shared machine's speed drifts by ±20 % "
-            + "and more between runs).")
+    @Option(names = "--rounds", defaultValue = "1", description = "With --compare-torch: this many rounds of --steps "
+            + "steps each (both alternate in blocks of 25 steps within a round); prints the median of the per-round ratios.")
     int rounds;
 
     record Timing(double medianMs, double p90Ms, double imagesPerSecond, int warmupSteps) {
@@ -95,7 +86,7 @@ final class BenchCommand implements Callable<Integer> {
             Runnable qStep = stepOf(q, batch, newOptimizer());
             Runnable fStep = stepOf(g, batch, newOptimizer());
             warmUp(qStep, warmup, jitIdleSteps);
-            Timing[] both = interleaved(qStep, fStep, batch, steps);
+            Timing[] both = interleaved(n -> timedMs(qStep, n), n -> timedMs(fStep, n), batch, steps);
             Timing qt = both[0];
             Timing fp = both[1];
             String label = "train (" + cfg.method() + " W" + cfg.weightBits() + "A" + cfg.actBits() + " P" + cfg.accBits() + ")";
@@ -114,33 +105,7 @@ final class BenchCommand implements Callable<Integer> {
         print(w, "train (fp32)", train);
         print(w, "inference (fp32)", infer);
         if (compareTorch) {
-            int torchWarmup = Math.max(warmup, train.warmupSteps());
-            TorchTimings t = runTorch(torchWarmup);
-            print(w, "torch " + t.version() + " train", t.train());
-            print(w, "torch inference", t.inference());
-            double[] trainRatio = new double[rounds];
-            double[] inferRatio = new double[rounds];
-            trainRatio[0] = train.imagesPerSecond() / t.train().imagesPerSecond();
-            inferRatio[0] = infer.imagesPerSecond() / t.inference().imagesPerSecond();
-            w.printf(Locale.ROOT, "ratio (a2q images/s ÷ torch images/s): train %.2f, inference %.2f%n",
-                    trainRatio[0], inferRatio[0]);
-            if (rounds > 1) {
-                Runnable step = stepOf(g, batch, newOptimizer());
-                for (int r = 1; r < rounds; r++) {
-                    Timing a = timed(step, batch, steps);      // already warmed up
-                    Timing ai = inference(g, batch, warmup, steps);
-                    TorchTimings tr = runTorch(torchWarmup);
-                    trainRatio[r] = a.imagesPerSecond() / tr.train().imagesPerSecond();
-                    inferRatio[r] = ai.imagesPerSecond() / tr.inference().imagesPerSecond();
-                    w.printf(Locale.ROOT, "round %d: a2q train %.3f ms, torch train %.3f ms, ratio train %.2f, inference %.2f%n",
-                            r + 1, a.medianMs(), tr.train().medianMs(), trainRatio[r], inferRatio[r]);
-                }
-                Arrays.sort(trainRatio);
-                Arrays.sort(inferRatio);
-                w.printf(Locale.ROOT, "median ratio over %d rounds: train %.2f (range %.2f–%.2f), inference %.2f (range %.2f–%.2f)%n",
-                        rounds, trainRatio[rounds / 2], trainRatio[0], trainRatio[rounds - 1],
-                        inferRatio[rounds / 2], inferRatio[0], inferRatio[rounds - 1]);
-            }
+            compareWithTorch(w, g, Math.max(warmup, train.warmupSteps()));
         }
         return 0;
     }
@@ -150,55 +115,67 @@ final class BenchCommand implements Callable<Integer> {
         return optimizer.equals("adam") ? Optimizer.adam(0) : Optimizer.sgd(0, 0);
     }
 
-    /** What the PyTorch twin printed: its version and its training and inference timings. */
-    record TorchTimings(Object version, Timing train, Timing inference) { }
-
     /** Median time of {@code steps} runs of an already warmed-up step. */
     static Timing timed(Runnable step, int batch, int steps) {
-        double[] ms = new double[steps];
-        for (int i = 0; i < steps; i++) {
+        return summarize(timedMs(step, steps), batch);
+    }
+
+    /** The time of each of n runs of a step, in ms. */
+    static double[] timedMs(Runnable step, int n) {
+        double[] ms = new double[n];
+        for (int i = 0; i < n; i++) {
             long t0 = System.nanoTime();
             step.run();
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
-        return summarize(ms, batch);
+        return ms;
     }
 
-    private TorchTimings runTorch(int torchWarmup) {
-        Path script = CommonOptions.home().resolve("engine").resolve("bench").resolve("torch_reference.py");
-        if (!Files.exists(script)) {
-            throw new EngineException("--compare-torch needs engine/bench/torch_reference.py of the source tree");
-        }
-        List<String> cmd = List.of(python, script.toString(), "--model", model, "--batch", String.valueOf(batch),
-                "--warmup", String.valueOf(torchWarmup), "--steps", String.valueOf(steps),
-                "--threads", String.valueOf(org.a2q.engine.EngineRuntime.threads()));
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (p.waitFor() != 0 || out.isEmpty()) {
-                throw new EngineException("the PyTorch reference failed (" + String.join(" ", cmd) + "): "
-                        + (err.isEmpty() ? "no output" : err.lines().reduce((a, b) -> b).orElse(err))
-                        + " — is PyTorch installed for '" + python + "'? (--python PATH)");
+    /** Something timed a block at a time: n runs, their times in ms. */
+    interface StepBlock {
+        double[] run(int n);
+    }
+
+    /**
+     * Training and inference against the PyTorch twin, in blocks of {@link #BLOCK} steps taken in
+     * turn (ours, then PyTorch's, while the other waits), {@code rounds} times; prints each round
+     * and the median of the per-round ratios.
+     */
+    private void compareWithTorch(PrintWriter w, Graph g, int torchWarmup) {
+        Runnable trainStep = stepOf(g, batch, newOptimizer());
+        INDArray x = batchOf(g, batch)[0];
+        Runnable inferStep = () -> g.forward(x, false).getDouble(0); // getDouble: the work has completed
+        warmUp(inferStep, warmup, 0);
+        double[] trainRatio = new double[rounds];
+        double[] inferRatio = new double[rounds];
+        try (TorchTwin torch = TorchTwin.start(python, model, batch, org.a2q.engine.EngineRuntime.threads(), torchWarmup)) {
+            w.printf(Locale.ROOT, "torch %s, warmed up for %d steps; both timed in alternating blocks of %d steps%n",
+                    torch.version(), torchWarmup, BLOCK);
+            for (int r = 0; r < rounds; r++) {
+                Timing[] train = interleaved(n -> timedMs(trainStep, n), torch::train, batch, steps);
+                Timing[] infer = interleaved(n -> timedMs(inferStep, n), torch::infer, batch, steps);
+                trainRatio[r] = train[0].imagesPerSecond() / train[1].imagesPerSecond();
+                inferRatio[r] = infer[0].imagesPerSecond() / infer[1].imagesPerSecond();
+                if (r == 0) {
+                    print(w, "a2q train", train[0]);
+                    print(w, "torch train", train[1]);
+                    print(w, "a2q inference", infer[0]);
+                    print(w, "torch inference", infer[1]);
+                    w.printf(Locale.ROOT, "ratio (a2q images/s ÷ torch images/s): train %.2f, inference %.2f%n",
+                            trainRatio[0], inferRatio[0]);
+                } else {
+                    w.printf(Locale.ROOT, "round %d: a2q train %.3f ms, torch train %.3f ms, ratio train %.2f, inference %.2f%n",
+                            r + 1, train[0].medianMs(), train[1].medianMs(), trainRatio[r], inferRatio[r]);
+                }
             }
-            String last = out.lines().reduce((a, b) -> b).orElse(out);
-            Map<String, Object> t = ModelFile.json().readValue(last, new TypeReference<Map<String, Object>>() { });
-            return new TorchTimings(t.get("torch"), torchTiming(t.get("train")), torchTiming(t.get("inference")));
-        } catch (IOException e) {
-            throw new EngineException("could not run " + python + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new EngineException("interrupted");
         }
-    }
-
-    private static Timing torchTiming(Object section) {
-        Map<?, ?> m = (Map<?, ?>) section;
-        return new Timing(num(m, "median_ms"), num(m, "p90_ms"), num(m, "images_per_second"));
-    }
-
-    private static double num(Map<?, ?> m, String k) {
-        return ((Number) m.get(k)).doubleValue();
+        if (rounds > 1) {
+            Arrays.sort(trainRatio);
+            Arrays.sort(inferRatio);
+            w.printf(Locale.ROOT, "median ratio over %d rounds: train %.2f (range %.2f–%.2f), inference %.2f (range %.2f–%.2f)%n",
+                    rounds, trainRatio[rounds / 2], trainRatio[0], trainRatio[rounds - 1],
+                    inferRatio[rounds / 2], inferRatio[0], inferRatio[rounds - 1]);
+        }
     }
 
     /** Per-layer time of {@code steps} training steps of an already warmed-up graph. */
@@ -266,21 +243,13 @@ final class BenchCommand implements Callable<Integer> {
      * drift (±20 % over a minute on a shared two-core machine) hits both alike; a ratio of two
      * medians timed one after the other measured anywhere from +60 % to +92 % for the same code.
      */
-    static Timing[] interleaved(Runnable a, Runnable b, int batch, int steps) {
+    static Timing[] interleaved(StepBlock a, StepBlock b, int batch, int steps) {
         double[] msA = new double[steps];
         double[] msB = new double[steps];
         for (int done = 0; done < steps; done += BLOCK) {
             int n = Math.min(BLOCK, steps - done);
-            for (int i = 0; i < n; i++) {
-                long t0 = System.nanoTime();
-                a.run();
-                msA[done + i] = (System.nanoTime() - t0) / 1e6;
-            }
-            for (int i = 0; i < n; i++) {
-                long t0 = System.nanoTime();
-                b.run();
-                msB[done + i] = (System.nanoTime() - t0) / 1e6;
-            }
+            System.arraycopy(a.run(n), 0, msA, done, n);
+            System.arraycopy(b.run(n), 0, msB, done, n);
         }
         return new Timing[] {summarize(msA, batch), summarize(msB, batch)};
     }

@@ -8,7 +8,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code a2q} command line: every GUI action has a command here. */
-@Command(name = "a2q", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+// scope INHERIT: every subcommand takes --help (and --version) too, as users try first
+@Command(name = "a2q", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = Main.VersionProvider.class,
         description = "Accumulator-aware quantization workbench (A2Q / A2Q+).",
         subcommands = {InfoCommand.class, TrainCommand.class, EvalCommand.class, QuantizeCommand.class, ReportCommand.class,
                 BenchCommand.class,

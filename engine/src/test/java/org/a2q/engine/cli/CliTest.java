@@ -50,6 +50,87 @@ class CliTest {
                 bad.err().strip());
     }
 
+    /** bench with the source tree as home (where engine/bench/torch_reference.py lies); tests run in engine/. */
+    private static CliRun benchFromSourceTree(String... args) {
+        String before = System.getProperty("a2q.home");
+        System.setProperty("a2q.home", Path.of("").toAbsolutePath().getParent().toString());
+        try {
+            return run(args);
+        } finally {
+            if (before == null) {
+                System.clearProperty("a2q.home");
+            } else {
+                System.setProperty("a2q.home", before);
+            }
+        }
+    }
+
+    /** A stand-in for the Python that runs the PyTorch twin. */
+    private Path fakeTwin(String body) throws IOException {
+        Path script = dir.resolve("fake-python");
+        Files.writeString(script, "#!/bin/sh\n" + body);
+        script.toFile().setExecutable(true);
+        return script;
+    }
+
+    @Test
+    void benchAlternatesBlocksWithTheTorchTwinAndReportsTheRatio() throws IOException {
+        // answers the serve protocol with 2 ms per step
+        Path python = fakeTwin("""
+                echo '{"torch": "fake-1.0", "threads": 1}'
+                while read cmd n; do
+                  [ "$cmd" = quit ] && exit 0
+                  printf '{"ms": ['; i=1; while [ $i -lt $n ]; do printf '2.0, '; i=$((i+1)); done; printf '2.0]}\n'
+                done
+                """);
+        CliRun r = benchFromSourceTree("bench", "--model", "mlp", "--batch", "8", "--warmup", "2", "--steps", "30", "--jit-idle-steps", "0",
+                "--compare-torch", "--rounds", "2", "--python", python.toString());
+        assertEquals(0, r.code(), r.err());
+        String out = r.out();
+        assertTrue(out.contains("torch fake-1.0, warmed up for 2 steps; both timed in alternating blocks of 25 steps"), out);
+        // 2 ms for 8 images: 4,000 images/s, in every round
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("torch train") && l.contains("2.000 ms") && l.contains("4,000 images/s")), out);
+        // the ratio is of images/s, i.e. torch's 2 ms over our median step time
+        String[] a2q = out.lines().filter(l -> l.startsWith("a2q train")).findFirst().orElseThrow().trim().split("\\s+");
+        double a2qMedianMs = Double.parseDouble(a2q[3]);
+        String ratio = out.lines().filter(l -> l.startsWith("ratio (a2q images/s")).findFirst().orElseThrow();
+        double printed = Double.parseDouble(ratio.replaceAll(".*train ([0-9.]+),.*", "$1"));
+        assertEquals(2.0 / a2qMedianMs, printed, 0.006 * printed + 0.005, ratio + " vs a2q median " + a2qMedianMs + " ms");
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("round 2: ") && l.contains("torch train 2.000 ms")), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("median ratio over 2 rounds: train ")), out);
+    }
+
+    @Test
+    void benchSaysWhyThePythonTwinDidNotStart() throws IOException {
+        Path python = fakeTwin("echo \"ModuleNotFoundError: No module named 'torch'\" >&2\nexit 1\n");
+        CliRun r = benchFromSourceTree("bench", "--model", "mlp", "--batch", "8", "--warmup", "1", "--steps", "5", "--jit-idle-steps", "0",
+                "--compare-torch", "--python", python.toString());
+        assertEquals(1, r.code(), r.out());
+        assertTrue(r.err().startsWith("error: the PyTorch reference failed ("), r.err());
+        assertTrue(r.err().contains("No module named 'torch' — is PyTorch installed for '" + python + "'? (--python PATH)"),
+                r.err());
+    }
+
+    @Test
+    void everyCommandExplainsItselfWithHelpAndWithoutFormatWarnings() {
+        // picocli reports a bad format string in a description on the process's stderr, not ours
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(warnings, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            for (String command : new String[] {"info", "train", "eval", "quantize", "report", "bench", "simulate", "trace",
+                    "sweep", "export"}) {
+                CliRun r = run(command, "--help");
+                assertEquals(0, r.code(), command + ": " + r.err());
+                assertTrue(r.out().startsWith("Usage: a2q " + command), command + ": " + r.out());
+            }
+        } finally {
+            System.setErr(stderr);
+        }
+        String printed = warnings.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertFalse(printed.contains("WARN"), printed);
+    }
+
     @Test
     void trainSavesARunThatEvalReads() {
         Path run = dir.resolve("run");
