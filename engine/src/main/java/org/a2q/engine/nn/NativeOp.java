@@ -1,5 +1,6 @@
 package org.a2q.engine.nn;
 
+import org.a2q.engine.EngineRuntime;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.OpContext;
@@ -19,6 +20,7 @@ public final class NativeOp {
     // and layers call with the same preallocated arrays every step, so unchanged ones are not rebound.
     private INDArray[] boundInputs = new INDArray[0];
     private INDArray[] boundOutputs = new INDArray[0];
+    private long largest;   // elements of the largest bound array: picks the thread count
 
     public NativeOp(String name, long... integerArgs) {
         this.name = name;
@@ -41,15 +43,30 @@ public final class NativeOp {
 
     /** Runs the op on the given inputs, writing into the given (preallocated) outputs. */
     public void exec(INDArray[] inputs, INDArray... outputs) {
+        boolean rebound = false;
         if (!sameArrays(inputs, boundInputs)) {
             context.setInputArrays(inputs);
             boundInputs = inputs.clone();
+            rebound = true;
         }
         if (!sameArrays(outputs, boundOutputs)) {
             context.setOutputArrays(outputs);
             boundOutputs = outputs.clone();
+            rebound = true;
         }
+        if (rebound) {
+            largest = Math.max(largestOf(boundInputs), largestOf(boundOutputs));
+        }
+        EngineRuntime.threadsForOpSize(largest);
         Nd4j.getExecutioner().exec(op, context);
+    }
+
+    private static long largestOf(INDArray[] arrays) {
+        long n = 0;
+        for (INDArray a : arrays) {
+            n = Math.max(n, a.length());
+        }
+        return n;
     }
 
     /** The same array objects (identity, not contents: the op reads their current values). */

@@ -1,5 +1,6 @@
 package org.a2q.engine.nn;
 
+import org.a2q.engine.EngineRuntime;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.OpContext;
@@ -35,6 +36,7 @@ public final class StepMask {
         }
         context.setInputArrays(x);
         context.setOutputArrays(out);
+        EngineRuntime.threadsForOpSize(x.length());
         Nd4j.getExecutioner().exec(op, context);
     }
 }
