@@ -22,7 +22,6 @@ public final class EngineRuntime {
      */
     public static final long SMALL_OP_ELEMENTS = 1L << 16;
     private static volatile boolean splitBySize = true;
-    private static int masterThreadsSet = -1;  // what libnd4j was last told (a JNI call to change)
 
     private EngineRuntime() { }
 
@@ -33,31 +32,33 @@ public final class EngineRuntime {
         Nd4j.getEnvironment().setMaxMasterThreads(n);
         Nd4j.factory().blas().setMaxThreads(1);
         threads = n;
-        masterThreadsSet = n;
     }
 
     /**
-     * Called before a native op whose largest array has {@code elements} values: small ops run on
-     * one thread (see {@link #SMALL_OP_ELEMENTS}), large ones on all configured threads. It sets a
-     * process-wide libnd4j limit, so an op that another Java thread runs meanwhile may get the
-     * other setting: that changes its speed, never its result.
+     * Called before a native op whose largest array has {@code elements} values: a small op (see
+     * {@link #SMALL_OP_ELEMENTS}) gets one thread, and the caller must call {@link #endSmallOp()}
+     * after it when this returns true. The limit is process-wide and every other op (legacy
+     * assigns, copies) runs with whatever it is, so it is lowered only for the duration of one op
+     * (34 ns per change): left at 1 after a small op, LeNet inference's im2col copy that followed
+     * ran single-threaded and the forward pass got 1.5x slower. Another Java thread's op that
+     * runs meanwhile may get one thread too: that changes its speed, never its result.
      */
-    public static void threadsForOpSize(long elements) {
-        int n = threads;
-        int want = splitBySize && elements < SMALL_OP_ELEMENTS ? 1 : Math.max(n, 1);
-        if (want != masterThreadsSet && n > 0) {
-            Nd4j.getEnvironment().setMaxMasterThreads(want);
-            masterThreadsSet = want;
+    public static boolean beginSmallOp(long elements) {
+        if (!splitBySize || threads <= 1 || elements >= SMALL_OP_ELEMENTS) {
+            return false;
         }
+        Nd4j.getEnvironment().setMaxMasterThreads(1);
+        return true;
+    }
+
+    /** Gives libnd4j all configured threads again, after {@link #beginSmallOp} returned true. */
+    public static void endSmallOp() {
+        Nd4j.getEnvironment().setMaxMasterThreads(threads);
     }
 
     /** Whether small ops run single-threaded (default true); false gives libnd4j's own split, for comparisons. */
     public static void splitOpsBySize(boolean on) {
         splitBySize = on;
-        if (!on && threads > 0) {
-            Nd4j.getEnvironment().setMaxMasterThreads(threads);
-            masterThreadsSet = threads;
-        }
     }
 
     public static int threads() {

@@ -57,8 +57,14 @@ public final class NativeOp {
         if (rebound) {
             largest = Math.max(largestOf(boundInputs), largestOf(boundOutputs));
         }
-        EngineRuntime.threadsForOpSize(largest);
-        Nd4j.getExecutioner().exec(op, context);
+        boolean small = EngineRuntime.beginSmallOp(largest);
+        try {
+            Nd4j.getExecutioner().exec(op, context);
+        } finally {
+            if (small) {
+                EngineRuntime.endSmallOp();
+            }
+        }
     }
 
     private static long largestOf(INDArray[] arrays) {

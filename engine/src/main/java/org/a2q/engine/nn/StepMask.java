@@ -36,7 +36,13 @@ public final class StepMask {
         }
         context.setInputArrays(x);
         context.setOutputArrays(out);
-        EngineRuntime.threadsForOpSize(x.length());
-        Nd4j.getExecutioner().exec(op, context);
+        boolean small = EngineRuntime.beginSmallOp(x.length());
+        try {
+            Nd4j.getExecutioner().exec(op, context);
+        } finally {
+            if (small) {
+                EngineRuntime.endSmallOp();
+            }
+        }
     }
 }
