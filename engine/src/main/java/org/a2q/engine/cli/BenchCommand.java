@@ -148,6 +148,14 @@ final class BenchCommand implements Callable<Integer> {
         warmUp(inferStep, warmup, 0);
         double[] trainRatio = new double[rounds];
         double[] inferRatio = new double[rounds];
+        String spin = System.getenv("GOMP_SPINCOUNT");
+        String policy = System.getenv("OMP_WAIT_POLICY");
+        if (spin != null || "active".equalsIgnoreCase(policy)) {
+            // Our OpenMP threads would spin on through PyTorch's blocks and take a core from it
+            // (with GOMP_SPINCOUNT=10000000 its step went from 3.2 to 18 ms).
+            w.printf(Locale.ROOT, "warning: %s is set, so this process's OpenMP threads keep spinning while PyTorch runs; "
+                    + "unset it for a fair comparison%n", spin != null ? "GOMP_SPINCOUNT" : "OMP_WAIT_POLICY=active");
+        }
         try (TorchTwin torch = TorchTwin.start(python, model, batch, org.a2q.engine.EngineRuntime.threads(), torchWarmup)) {
             w.printf(Locale.ROOT, "torch %s, warmed up for %d steps; both timed in alternating blocks of %d steps%n",
                     torch.version(), torchWarmup, BLOCK);
