@@ -1,6 +1,7 @@
 package org.a2q.engine;
 
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
  * Process-wide ND4J settings. On small machines the thread pools matter more than anything:
@@ -22,6 +23,12 @@ public final class EngineRuntime {
      */
     public static final long SMALL_OP_ELEMENTS = 1L << 16;
     private static volatile boolean splitBySize = true;
+    // OpenMP's thread count is per calling thread (omp_set_num_threads), and oneDNN's convolutions
+    // and pools take theirs from it, not from libnd4j's limits: with --threads 1 they still ran on
+    // two (conv2 forward 205 µs at a CPU/wall ratio of 2.0, 290 µs at 1.0 once set). Each thread
+    // that runs native ops applies the current setting once, see applyToThisThread().
+    private static volatile int generation;
+    private static final ThreadLocal<int[]> APPLIED = ThreadLocal.withInitial(() -> new int[] {-1});
 
     private EngineRuntime() { }
 
@@ -32,6 +39,21 @@ public final class EngineRuntime {
         Nd4j.getEnvironment().setMaxMasterThreads(n);
         Nd4j.factory().blas().setMaxThreads(1);
         threads = n;
+        generation++;
+        applyToThisThread();
+    }
+
+    /**
+     * Gives the calling thread's OpenMP regions (oneDNN kernels) the configured thread count, once
+     * per thread and configuration; called before every native op (a thread-local read).
+     */
+    public static void applyToThisThread() {
+        int[] applied = APPLIED.get();
+        int g = generation;
+        if (applied[0] != g && threads > 0) {
+            NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+            applied[0] = g;
+        }
     }
 
     /**
@@ -44,6 +66,7 @@ public final class EngineRuntime {
      * runs meanwhile may get one thread too: that changes its speed, never its result.
      */
     public static boolean beginSmallOp(long elements) {
+        applyToThisThread();
         if (!splitBySize || threads <= 1 || elements >= SMALL_OP_ELEMENTS) {
             return false;
         }

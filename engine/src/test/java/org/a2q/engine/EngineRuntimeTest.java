@@ -1,0 +1,53 @@
+package org.a2q.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import org.a2q.engine.nn.NativeOp;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
+
+/** The thread settings reach every thread that runs native ops, not only the one that set them. */
+class EngineRuntimeTest {
+
+    private static int openMpThreadsOfThisThread() {
+        return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+    }
+
+    @Test
+    void aThreadCountReachesTheOpenMpRegionsOfOtherThreads() throws Exception {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        assumeTrue(cpus >= 2, "needs two processors to tell one thread from all");
+        int before = EngineRuntime.threads();
+        try {
+            EngineRuntime.configure(1);
+            assertEquals(1, openMpThreadsOfThisThread());
+            AtomicInteger seen = new AtomicInteger();
+            Thread worker = new Thread(() -> {
+                // a thread that never called configure, as the workbench's training thread
+                INDArray x = Nd4j.ones(DataType.FLOAT, 4);
+                new NativeOp("multiply").exec(new INDArray[] {x, x}, x.ulike());
+                seen.set(openMpThreadsOfThisThread());
+            });
+            worker.start();
+            worker.join();
+            assertEquals(1, seen.get(), "oneDNN kernels on the worker would use every processor");
+
+            EngineRuntime.configure(2);
+            Thread again = new Thread(() -> {
+                INDArray x = Nd4j.ones(DataType.FLOAT, 4);
+                new NativeOp("multiply").exec(new INDArray[] {x, x}, x.ulike());
+                seen.set(openMpThreadsOfThisThread());
+            });
+            again.start();
+            again.join();
+            assertEquals(2, seen.get());
+        } finally {
+            EngineRuntime.configure(before);
+        }
+    }
+}
