@@ -9,8 +9,8 @@ import java.util.concurrent.Callable;
 import org.a2q.engine.model.ModelTemplates;
 import org.a2q.engine.nn.Graph;
 import org.a2q.engine.nn.Init;
+import org.a2q.engine.train.BatchStep;
 import org.a2q.engine.train.Optimizer;
-import org.a2q.engine.train.SoftmaxCrossEntropy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -79,6 +79,9 @@ final class BenchCommand implements Callable<Integer> {
         Timing train = train(g, batch, warmup, steps, newOptimizer());
         w.printf(Locale.ROOT, "training warmed up for %d steps (until the JIT compiler had been idle for %d)%n",
                 train.warmupSteps(), jitIdleSteps);
+        if (new BatchStep(g).splitsBatches()) {
+            w.printf(Locale.ROOT, "training splits each batch in two halves run at once on two threads, as train does%n");
+        }
         if (quant.requested()) {
             // Same model, quantized; timed in alternation with the float one so both see the same machine state.
             org.a2q.engine.quant.QuantConfig cfg = quant.config();
@@ -144,7 +147,10 @@ final class BenchCommand implements Callable<Integer> {
     private void compareWithTorch(PrintWriter w, Graph g, int torchWarmup) {
         Runnable trainStep = stepOf(g, batch, newOptimizer());
         INDArray x = batchOf(g, batch)[0];
-        Runnable inferStep = () -> g.forward(x, false).getDouble(0); // getDouble: the work has completed
+        Runnable inferStep = () -> {
+            org.a2q.engine.EngineRuntime.allOpThreads();   // after split training steps
+            g.forward(x, false).getDouble(0);               // getDouble: the work has completed
+        };
         warmUp(inferStep, warmup, 0);
         double[] trainRatio = new double[rounds];
         double[] inferRatio = new double[rounds];
@@ -159,8 +165,20 @@ final class BenchCommand implements Callable<Integer> {
         try (TorchTwin torch = TorchTwin.start(python, model, batch, org.a2q.engine.EngineRuntime.threads(), torchWarmup)) {
             w.printf(Locale.ROOT, "torch %s, warmed up for %d steps; both timed in alternating blocks of %d steps%n",
                     torch.version(), torchWarmup, BLOCK);
+            // Our own CPU use while PyTorch runs: anything above ~0 takes a core from it.
+            com.sun.management.OperatingSystemMXBean os =
+                    (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            long[] idle = new long[2];   // our CPU ns and the wall ns of PyTorch's blocks
+            StepBlock torchTrain = n -> {
+                long c0 = os.getProcessCpuTime();
+                long t0 = System.nanoTime();
+                double[] ms = torch.train(n);
+                idle[0] += os.getProcessCpuTime() - c0;
+                idle[1] += System.nanoTime() - t0;
+                return ms;
+            };
             for (int r = 0; r < rounds; r++) {
-                Timing[] train = interleaved(n -> timedMs(trainStep, n), torch::train, batch, steps);
+                Timing[] train = interleaved(n -> timedMs(trainStep, n), torchTrain, batch, steps);
                 Timing[] infer = interleaved(n -> timedMs(inferStep, n), torch::infer, batch, steps);
                 trainRatio[r] = train[0].imagesPerSecond() / train[1].imagesPerSecond();
                 inferRatio[r] = infer[0].imagesPerSecond() / infer[1].imagesPerSecond();
@@ -176,6 +194,8 @@ final class BenchCommand implements Callable<Integer> {
                             r + 1, train[0].medianMs(), train[1].medianMs(), trainRatio[r], inferRatio[r]);
                 }
             }
+            w.printf(Locale.ROOT, "this process used %.0f %% of a core while PyTorch trained (including its own pipe I/O)%n",
+                    100.0 * idle[0] / Math.max(1, idle[1]));
         }
         if (rounds > 1) {
             Arrays.sort(trainRatio);
@@ -188,7 +208,8 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Per-layer time of {@code steps} training steps of an already warmed-up graph. */
     static void profile(PrintWriter w, Graph g, int batch, int steps) {
-        Runnable step = stepOf(g, batch, Optimizer.sgd(0, 0));
+        // whole batches on this thread: the profile times each layer on the full batch
+        Runnable step = stepOf(g, batch, Optimizer.sgd(0, 0), false);
         g.profile(true);
         for (int i = 0; i < steps; i++) {
             step.run();
@@ -228,16 +249,19 @@ final class BenchCommand implements Callable<Integer> {
         return y;
     }
 
-    /** One training step on a fixed batch: forward, loss, backward, penalties, update. */
+    /** One training step on a fixed batch as the trainer takes it: forward, loss, backward, penalties, update. */
     static Runnable stepOf(Graph g, int batch, Optimizer opt) {
+        return stepOf(g, batch, opt, true);
+    }
+
+    /** @param split whether the batch may be split over two threads (not for per-layer profiles) */
+    static Runnable stepOf(Graph g, int batch, Optimizer opt, boolean split) {
         INDArray x = batchOf(g, batch)[0];
         long classes = g.shapes(1).get(g.outputName())[1];
         int[] y = labels(batch, (int) classes);
-        SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
+        BatchStep step = new BatchStep(g, split);
         return () -> {
-            INDArray logits = g.forward(x, true);
-            loss.compute(logits, y, batch);
-            g.backward(loss.gradient());
+            step.run(x, y, batch);
             g.addPenaltyGradients();
             opt.step(g, 0.01);
         };
@@ -299,6 +323,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     static Timing inference(Graph g, int batch, int warmup, int steps) {
+        org.a2q.engine.EngineRuntime.allOpThreads();   // training may have split batches, one thread per op
         INDArray x = batchOf(g, batch)[0];
         double[] ms = new double[steps];
         for (int i = 0; i < warmup + steps; i++) {

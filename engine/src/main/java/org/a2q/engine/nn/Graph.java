@@ -252,6 +252,29 @@ public final class Graph {
 
     public List<Param> params() { return params; }
 
+    /**
+     * Makes this graph compute with another graph's parameter values (the very arrays, so an
+     * optimizer step on the other is seen here) while keeping its own gradient arena: a replica
+     * that runs part of a batch on another thread. Both graphs must be compiled with the same
+     * parameters (names, shapes, order).
+     */
+    public void shareValuesWith(Graph owner) {
+        if (params.size() != owner.params.size()) {
+            throw new EngineException("cannot share parameters: " + params.size() + " here, " + owner.params.size() + " there");
+        }
+        for (int i = 0; i < params.size(); i++) {
+            Param mine = params.get(i);
+            Param theirs = owner.params.get(i);
+            if (!mine.name().equals(theirs.name()) || !Arrays.equals(mine.shape(), theirs.shape())) {
+                throw new EngineException("cannot share parameters: " + mine + " here, " + theirs + " there");
+            }
+        }
+        for (int i = 0; i < params.size(); i++) {
+            params.get(i).shareValue(owner.params.get(i));
+        }
+        valueArena = owner.valueArena;
+    }
+
     /** All parameter values, flat (a view: writing to it changes the model). */
     public INDArray valueArena() { return valueArena; }
 

@@ -40,6 +40,11 @@ public final class Param {
         this.grad = gradView;
     }
 
+    /** Computes with another parameter's value array from now on (no copy); keeps its own gradient. */
+    void shareValue(Param owner) {
+        this.value = owner.value;
+    }
+
     @Override
     public String toString() {
         return name + java.util.Arrays.toString(value.shape());

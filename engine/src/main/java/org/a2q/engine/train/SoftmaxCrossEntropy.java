@@ -18,8 +18,17 @@ public final class SoftmaxCrossEntropy {
 
     /** Computes loss, accuracy count and gradient; returns the mean loss. */
     public double compute(INDArray logits, int[] labels, int count) {
+        return compute(logits, labels, 0, count, count);
+    }
+
+    /**
+     * The same for part of a batch: logits [count, C] of the samples whose labels are
+     * labels[from, from + count), with the gradient scaled by 1/divisor (the whole batch's size, so
+     * that the parts' gradients add up to the batch's); returns the mean loss over these samples.
+     */
+    public double compute(INDArray logits, int[] labels, int from, int count, int divisor) {
         long[] s = logits.shape();
-        if (s.length != 2 || s[0] != count || labels.length < count) {
+        if (s.length != 2 || s[0] != count || from < 0 || labels.length < from + count || divisor < count) {
             throw new EngineException("loss expects logits [" + count + ", classes], got " + java.util.Arrays.toString(s));
         }
         int b = (int) s[0];
@@ -30,7 +39,7 @@ public final class SoftmaxCrossEntropy {
         int right = 0;
         for (int i = 0; i < b; i++) {
             int off = i * c;
-            int y = labels[i];
+            int y = labels[from + i];
             if (y < 0 || y >= c) {
                 throw new EngineException("label " + y + " is outside the model's " + c + " classes");
             }
@@ -54,7 +63,7 @@ public final class SoftmaxCrossEntropy {
             // log softmax_y = z_y − max − log Σ exp(z − max)
             total += -(z[off + y] - max - Math.log(sum));
             for (int j = 0; j < c; j++) {
-                g[off + j] = (g[off + j] / sum - (j == y ? 1.0 : 0.0)) / b;
+                g[off + j] = (g[off + j] / sum - (j == y ? 1.0 : 0.0)) / divisor;
             }
         }
         grad = Buffers.ensure(grad, logits.dataType(), b, c);

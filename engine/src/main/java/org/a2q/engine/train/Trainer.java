@@ -69,7 +69,6 @@ public final class Trainer {
             stepsPerEpoch = Math.min(stepsPerEpoch, config.maxStepsPerEpoch());
         }
         long totalSteps = (long) stepsPerEpoch * config.epochs();
-        SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
         long runStart = System.nanoTime();
         long stepsThisRun = 0;
         long globalStep = (long) epochsDone * stepsPerEpoch;
@@ -83,66 +82,68 @@ public final class Trainer {
                 savedState.add(a.dup());
             }
         }
-        for (int epoch = epochsDone; epoch < config.epochs(); epoch++) {
-            long epochStart = System.nanoTime();
-            double lossSum = 0;
-            int correct = 0;
-            int seen = 0;
-            int step = 0;
-            for (Batch b : batcher.epoch(config.seed(), epoch)) {
-                if (step >= stepsPerEpoch) {
-                    break;
-                }
-                if (cancel.isCancelled()) {
-                    return history();
-                }
-                long t0 = System.nanoTime();
-                for (int i = 0; i < liveState.size(); i++) {
-                    savedState.get(i).assign(liveState.get(i));
-                }
-                INDArray logits = graph.forward(b.features(), true);
-                double l = loss.compute(logits, b.labels(), b.size());
-                double penalty = graph.penalty();
-                if (!Double.isFinite(l) || !Double.isFinite(penalty)) {
-                    for (int i = 0; i < liveState.size(); i++) {
-                        liveState.get(i).assign(savedState.get(i));
+        // Splits each batch over two threads when the engine has them and the model allows it.
+        try (BatchStep batchStep = new BatchStep(graph)) {
+            for (int epoch = epochsDone; epoch < config.epochs(); epoch++) {
+                long epochStart = System.nanoTime();
+                double lossSum = 0;
+                int correct = 0;
+                int seen = 0;
+                int step = 0;
+                for (Batch b : batcher.epoch(config.seed(), epoch)) {
+                    if (step >= stepsPerEpoch) {
+                        break;
                     }
-                    throw new EngineException("training diverged at epoch " + (epoch + 1) + ", step " + (step + 1)
-                            + " (loss " + l + "); the model keeps the parameters of the last good step. "
-                            + "Lower the learning rate (now " + config.schedule().base() + ") and resume.");
+                    if (cancel.isCancelled()) {
+                        return history();
+                    }
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < liveState.size(); i++) {
+                        savedState.get(i).assign(liveState.get(i));
+                    }
+                    double l = batchStep.run(b.features(), b.labels(), b.size());
+                    double penalty = graph.penalty();
+                    if (!Double.isFinite(l) || !Double.isFinite(penalty)) {
+                        for (int i = 0; i < liveState.size(); i++) {
+                            liveState.get(i).assign(savedState.get(i));
+                        }
+                        throw new EngineException("training diverged at epoch " + (epoch + 1) + ", step " + (step + 1)
+                                + " (loss " + l + "); the model keeps the parameters of the last good step. "
+                                + "Lower the learning rate (now " + config.schedule().base() + ") and resume.");
+                    }
+                    graph.addPenaltyGradients();
+                    double lr = config.schedule().at(epoch, globalStep, totalSteps);
+                    optimizer.step(graph, lr);
+                    long t1 = System.nanoTime();
+                    step++;
+                    globalStep++;
+                    stepsThisRun++;
+                    lossSum += l * b.size();
+                    correct += batchStep.correct();
+                    seen += b.size();
+                    double elapsed = (t1 - runStart) / 1e9;
+                    double perStep = elapsed / stepsThisRun;
+                    double eta = perStep * (totalSteps - globalStep);
+                    TrainListener.StepEvent ev = new TrainListener.StepEvent(epoch, step, stepsPerEpoch, globalStep,
+                            totalSteps, l, penalty, (double) batchStep.correct() / b.size(), b.size() / ((t1 - t0) / 1e9), lr,
+                            elapsed, eta);
+                    for (TrainListener li : listeners) {
+                        li.onStep(ev);
+                    }
                 }
-                graph.backward(loss.gradient());
-                graph.addPenaltyGradients();
-                double lr = config.schedule().at(epoch, globalStep, totalSteps);
-                optimizer.step(graph, lr);
-                long t1 = System.nanoTime();
-                step++;
-                globalStep++;
-                stepsThisRun++;
-                lossSum += l * b.size();
-                correct += loss.correct();
-                seen += b.size();
-                double elapsed = (t1 - runStart) / 1e9;
-                double perStep = elapsed / stepsThisRun;
-                double eta = perStep * (totalSteps - globalStep);
-                TrainListener.StepEvent ev = new TrainListener.StepEvent(epoch, step, stepsPerEpoch, globalStep,
-                        totalSteps, l, penalty, (double) loss.correct() / b.size(), b.size() / ((t1 - t0) / 1e9), lr,
-                        elapsed, eta);
+                double seconds = (System.nanoTime() - epochStart) / 1e9;
+                double testAcc = Double.NaN;
+                batchStep.restoreThreads();
+                if (test != null && config.evalEvery() > 0 && ((epoch + 1) % config.evalEvery() == 0 || epoch + 1 == config.epochs())) {
+                    testAcc = Evaluation.evaluate(graph, test, Math.max(config.batchSize(), 256), cancel).accuracy();
+                }
+                TrainListener.EpochEvent ev = new TrainListener.EpochEvent(epoch, config.epochs(), lossSum / Math.max(1, seen),
+                        (double) correct / Math.max(1, seen), testAcc, seen / seconds, seconds);
+                history.add(ev);
+                epochsDone = epoch + 1;
                 for (TrainListener li : listeners) {
-                    li.onStep(ev);
+                    li.onEpoch(ev);
                 }
-            }
-            double seconds = (System.nanoTime() - epochStart) / 1e9;
-            double testAcc = Double.NaN;
-            if (test != null && config.evalEvery() > 0 && ((epoch + 1) % config.evalEvery() == 0 || epoch + 1 == config.epochs())) {
-                testAcc = Evaluation.evaluate(graph, test, Math.max(config.batchSize(), 256), cancel).accuracy();
-            }
-            TrainListener.EpochEvent ev = new TrainListener.EpochEvent(epoch, config.epochs(), lossSum / Math.max(1, seen),
-                    (double) correct / Math.max(1, seen), testAcc, seen / seconds, seconds);
-            history.add(ev);
-            epochsDone = epoch + 1;
-            for (TrainListener li : listeners) {
-                li.onEpoch(ev);
             }
         }
         return history();
