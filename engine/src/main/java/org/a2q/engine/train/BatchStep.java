@@ -8,6 +8,7 @@ import java.util.concurrent.Future;
 import org.a2q.engine.EngineException;
 import org.a2q.engine.EngineRuntime;
 import org.a2q.engine.model.GraphSpec;
+import org.a2q.engine.nn.Conv2d;
 import org.a2q.engine.nn.Dropout;
 import org.a2q.engine.nn.Graph;
 import org.a2q.engine.quant.Quantization;
@@ -18,8 +19,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Forward, loss and backward of one training batch, leaving dL/dθ of the batch's mean loss in the
  * graph's gradient arena (penalties and the optimizer step are the caller's).
  *
- * <p>With two or more engine threads and a graph whose layers treat every sample on its own (no
- * batch statistics, no dropout), the batch is split in two halves that run at the same time: the
+ * <p>With two or more engine threads and a convolutional graph whose layers treat every sample
+ * on its own (no batch statistics, no dropout), the batch is split in two halves that run at the same time: the
  * first on the calling thread, the second on a worker with a replica of the graph that computes
  * with the very same parameter arrays and has its own gradient arena, each half on one thread
  * per op; the replica's gradients are then added to the graph's. The two halves' gradients are
@@ -47,7 +48,7 @@ public final class BatchStep implements AutoCloseable {
     /** @param allowSplit false: always the whole batch on the calling thread (per-layer profiles) */
     public BatchStep(Graph graph, boolean allowSplit) {
         this.graph = graph;
-        this.splittable = allowSplit && samplesIndependent(graph);
+        this.splittable = allowSplit && worthSplitting(graph);
     }
 
     public BatchStep(Graph graph) {
@@ -57,7 +58,8 @@ public final class BatchStep implements AutoCloseable {
     /**
      * Whether the step would split a batch now: the graph allows it (no layer with running state
      * such as BatchNorm, whose batch statistics would then be per half, and no dropout, whose
-     * random masks the replica would repeat) and the engine has at least two threads.
+     * random masks the replica would repeat), gains from it (it has convolutions) and the engine
+     * has at least two threads.
      */
     public boolean splitsBatches() {
         return splittable && EngineRuntime.threads() >= 2;
@@ -159,13 +161,21 @@ public final class BatchStep implements AutoCloseable {
         return true;
     }
 
-    private static boolean samplesIndependent(Graph g) {
+    /**
+     * Whether splitting pays and is exact: every layer treats samples on their own (no running
+     * state, no dropout), and there is a convolution. Alternated in one process, LeNet's step ran
+     * 1.19–1.36x faster split; the MLP's (~0.9 ms of small matrix products, whose per-op costs do
+     * not halve with the batch) 0.68–0.87x as fast.
+     */
+    private static boolean worthSplitting(Graph g) {
+        boolean convolution = false;
         for (Graph.Node n : g.nodes()) {
             if (!n.layer().state().isEmpty() || n.layer() instanceof Dropout) {
                 return false;
             }
+            convolution |= n.layer() instanceof Conv2d;
         }
-        return true;
+        return convolution;
     }
 
     /** Gives each op all configured threads again (for evaluation between epochs, inference). */
