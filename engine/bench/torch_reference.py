@@ -11,7 +11,8 @@ line of the N step times in ms. `a2q bench --compare-torch` uses this to alterna
 own steps with PyTorch's, so that both see the same machine state.
 
 Thread settings are PyTorch's best on small machines: OpenBLAS pinned to one thread (its
-spinning pool otherwise fights the OpenMP pool) and an active OpenMP wait policy.
+spinning pool otherwise fights the OpenMP pool), an active OpenMP wait policy, and each OpenMP
+thread bound to its own core.
 """
 import argparse
 import json
@@ -20,6 +21,10 @@ import sys
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "ACTIVE")
+# One core per OpenMP thread: with spinning waits, two threads the scheduler put on one core ran
+# a training step 3-6x slower after the twin was continued between blocks.
+os.environ.setdefault("OMP_PROC_BIND", "true")
+os.environ.setdefault("OMP_PLACES", "cores")
 
 import time  # noqa: E402
 import torch  # noqa: E402
