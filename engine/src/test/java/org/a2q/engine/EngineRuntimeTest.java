@@ -18,6 +18,19 @@ class EngineRuntimeTest {
         return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
     }
 
+    /** OpenMP's thread count as seen by a fresh thread (as the workbench's training thread) after one native op. */
+    private static int openMpThreadsOfANewThread() throws InterruptedException {
+        AtomicInteger seen = new AtomicInteger();
+        Thread worker = new Thread(() -> {
+            INDArray x = Nd4j.ones(DataType.FLOAT, 4);
+            new NativeOp("multiply").exec(new INDArray[] {x, x}, x.ulike());
+            seen.set(openMpThreadsOfThisThread());
+        });
+        worker.start();
+        worker.join();
+        return seen.get();
+    }
+
     @Test
     void aThreadCountReachesTheOpenMpRegionsOfOtherThreads() throws Exception {
         int cpus = Runtime.getRuntime().availableProcessors();
@@ -26,26 +39,13 @@ class EngineRuntimeTest {
         try {
             EngineRuntime.configure(1);
             assertEquals(1, openMpThreadsOfThisThread());
-            AtomicInteger seen = new AtomicInteger();
-            Thread worker = new Thread(() -> {
-                // a thread that never called configure, as the workbench's training thread
-                INDArray x = Nd4j.ones(DataType.FLOAT, 4);
-                new NativeOp("multiply").exec(new INDArray[] {x, x}, x.ulike());
-                seen.set(openMpThreadsOfThisThread());
-            });
-            worker.start();
-            worker.join();
-            assertEquals(1, seen.get(), "oneDNN kernels on the worker would use every processor");
-
+            assertEquals(1, openMpThreadsOfANewThread(), "oneDNN kernels on the worker would use every processor");
             EngineRuntime.configure(2);
-            Thread again = new Thread(() -> {
-                INDArray x = Nd4j.ones(DataType.FLOAT, 4);
-                new NativeOp("multiply").exec(new INDArray[] {x, x}, x.ulike());
-                seen.set(openMpThreadsOfThisThread());
-            });
-            again.start();
-            again.join();
-            assertEquals(2, seen.get());
+            assertEquals(2, openMpThreadsOfANewThread());
+            EngineRuntime.setOpThreads(1);   // a split training step
+            assertEquals(1, openMpThreadsOfANewThread());
+            EngineRuntime.allOpThreads();
+            assertEquals(2, openMpThreadsOfThisThread());
         } finally {
             EngineRuntime.configure(before);
         }
