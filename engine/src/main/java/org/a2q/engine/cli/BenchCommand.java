@@ -151,6 +151,7 @@ final class BenchCommand implements Callable<Integer> {
             org.a2q.engine.EngineRuntime.allOpThreads();   // after split training steps
             g.forward(x, false).getDouble(0);               // getDouble: the work has completed
         };
+        warmUp(trainStep, warmup, 0);   // its own step object: the batch-half replica is built on first use
         warmUp(inferStep, warmup, 0);
         double[] trainRatio = new double[rounds];
         double[] inferRatio = new double[rounds];
