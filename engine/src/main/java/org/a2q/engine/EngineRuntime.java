@@ -22,7 +22,6 @@ public final class EngineRuntime {
      * slower: its 100k-value batch-norm passes want both threads).
      */
     public static final long SMALL_OP_ELEMENTS = 1L << 16;
-    private static volatile boolean splitBySize = true;
     // OpenMP's thread count is per calling thread (omp_set_num_threads), and oneDNN's convolutions
     // and pools take theirs from it, not from libnd4j's limits: with --threads 1 they still ran on
     // two (conv2 forward 205 µs at a CPU/wall ratio of 2.0, 290 µs at 1.0 once set). Each thread
@@ -64,10 +63,6 @@ public final class EngineRuntime {
         applyToThisThread();
     }
 
-    public static int opThreads() {
-        return opThreads;
-    }
-
     /** Every configured thread for each op again (after a data-parallel section). */
     public static void allOpThreads() {
         if (opThreads != threads && threads > 0) {
@@ -99,7 +94,7 @@ public final class EngineRuntime {
      */
     public static boolean beginSmallOp(long elements) {
         applyToThisThread();
-        if (!splitBySize || opThreads <= 1 || elements >= SMALL_OP_ELEMENTS) {
+        if (opThreads <= 1 || elements >= SMALL_OP_ELEMENTS) {
             return false;
         }
         Nd4j.getEnvironment().setMaxMasterThreads(1);
@@ -109,11 +104,6 @@ public final class EngineRuntime {
     /** Gives libnd4j all configured threads again, after {@link #beginSmallOp} returned true. */
     public static void endSmallOp() {
         Nd4j.getEnvironment().setMaxMasterThreads(opThreads);
-    }
-
-    /** Whether small ops run single-threaded (default true); false gives libnd4j's own split, for comparisons. */
-    public static void splitOpsBySize(boolean on) {
-        splitBySize = on;
     }
 
     public static int threads() {

@@ -146,11 +146,7 @@ final class BenchCommand implements Callable<Integer> {
      */
     private void compareWithTorch(PrintWriter w, Graph g, int torchWarmup) {
         Runnable trainStep = stepOf(g, batch, newOptimizer());
-        INDArray x = batchOf(g, batch)[0];
-        Runnable inferStep = () -> {
-            org.a2q.engine.EngineRuntime.allOpThreads();   // after split training steps
-            g.forward(x, false).getDouble(0);               // getDouble: the work has completed
-        };
+        Runnable inferStep = inferenceStepOf(g, batch);
         warmUp(trainStep, warmup, 0);   // its own step object: the batch-half replica is built on first use
         warmUp(inferStep, warmup, 0);
         double[] trainRatio = new double[rounds];
@@ -324,19 +320,18 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     static Timing inference(Graph g, int batch, int warmup, int steps) {
-        org.a2q.engine.EngineRuntime.allOpThreads();   // training may have split batches, one thread per op
+        Runnable step = inferenceStepOf(g, batch);
+        warmUp(step, warmup, 0);
+        return timed(step, batch, steps);
+    }
+
+    /** One inference pass on a fixed batch, with every configured thread per op. */
+    static Runnable inferenceStepOf(Graph g, int batch) {
         INDArray x = batchOf(g, batch)[0];
-        double[] ms = new double[steps];
-        for (int i = 0; i < warmup + steps; i++) {
-            long t0 = System.nanoTime();
-            INDArray out = g.forward(x, false);
-            out.getDouble(0); // make sure the work has completed
-            long t1 = System.nanoTime();
-            if (i >= warmup) {
-                ms[i - warmup] = (t1 - t0) / 1e6;
-            }
-        }
-        return summarize(ms, batch);
+        return () -> {
+            org.a2q.engine.EngineRuntime.allOpThreads();   // training may have split batches, one thread per op
+            g.forward(x, false).getDouble(0);               // getDouble: the work has completed
+        };
     }
 
     static Timing summarize(double[] ms, int batch) {

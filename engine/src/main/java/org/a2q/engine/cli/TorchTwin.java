@@ -55,8 +55,9 @@ final class TorchTwin implements AutoCloseable {
         try {
             errors = Files.createTempFile("a2q-torch-twin", ".log");
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(errors.toFile());
-            // The twin sets its own best thread settings; ours must not leak into it: with
-            // GOMP_SPINCOUNT=10000000 inherited, PyTorch's LeNet step went from 3.2 to 7.3 ms.
+            // The twin sets its own best thread and BLAS settings; the environment's must not leak
+            // into it: this machine's OPENBLAS_CORETYPE=Haswell made PyTorch's MLP step 0.95 ms
+            // instead of 0.67 (LeNet 3.34 instead of 2.95-3.19), and did not change ours.
             pb.environment().keySet().removeIf(k -> k.startsWith("OMP_") || k.startsWith("GOMP_") || k.startsWith("KMP_")
                     || k.startsWith("OPENBLAS_") || k.startsWith("MKL_"));
             p = pb.start();

@@ -20,11 +20,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * graph's gradient arena (penalties and the optimizer step are the caller's).
  *
  * <p>With two or more engine threads and a convolutional graph whose layers treat every sample
- * on its own (no batch statistics, no dropout), the batch is split in two halves that run at the same time: the
- * first on the calling thread, the second on a worker with a replica of the graph that computes
- * with the very same parameter arrays and has its own gradient arena, each half on one thread
- * per op; the replica's gradients are then added to the graph's. The two halves' gradients are
- * scaled by 1/(whole batch), so the sum is the batch's gradient up to float rounding.
+ * on its own (no batch statistics, no dropout), the batch is split in two halves that run at the
+ * same time: the first on the calling thread, the second on a worker with a replica of the graph
+ * that computes with the very same parameter arrays and has its own gradient arena, each half on
+ * one thread per op; the replica's gradients are then added to the graph's. The two halves'
+ * gradients are scaled by 1/(whole batch), so the sum is the batch's gradient up to float rounding.
  *
  * <p>Why: on two cores this engine's step ran no faster with two threads per op than with one
  * (most of its ~100 native calls are too small to split well), while two halves on one core each
@@ -80,9 +80,7 @@ public final class BatchStep implements AutoCloseable {
         lastSplit = splitsBatches() && size >= 2 * MIN_PART && ensureReplica();
         if (!lastSplit) {
             EngineRuntime.allOpThreads();
-            INDArray logits = graph.forward(features, true);
-            double l = loss.compute(logits, labels, size);
-            graph.backward(loss.gradient());
+            double l = forwardBackward(graph, loss, features, labels, 0, size, size);
             correct = loss.correct();
             return l;
         }
@@ -90,30 +88,33 @@ public final class BatchStep implements AutoCloseable {
         int second = size - first;
         INDArray head = features.get(NDArrayIndex.interval(0, first));
         INDArray tail = features.get(NDArrayIndex.interval(first, size));
-        double headLoss;
-        double tailLoss;
         // One thread per op from here until restoreThreads(), not only for this step: lowered and
         // raised around every step, the split step ran 0.73-0.80x as fast as the whole batch on two
         // threads instead of 1.33-1.37x (the gradient sum and the update run on one thread too).
         EngineRuntime.setOpThreads(1);
-        {
-            Future<Double> other = worker.submit(() -> {
-                INDArray logits = replica.forward(tail, true);
-                double l = replicaLoss.compute(logits, labels, first, second, size);
-                replica.backward(replicaLoss.gradient());
-                return l;
-            });
-            try {
-                INDArray logits = graph.forward(head, true);
-                headLoss = loss.compute(logits, labels, 0, first, size);
-                graph.backward(loss.gradient());
-            } finally {
-                tailLoss = await(other);
-            }
+        Future<Double> other = worker.submit(() -> forwardBackward(replica, replicaLoss, tail, labels, first, second, size));
+        double headLoss;
+        double tailLoss;
+        try {
+            headLoss = forwardBackward(graph, loss, head, labels, 0, first, size);
+        } finally {
+            tailLoss = await(other);
         }
         graph.gradArena().addi(replica.gradArena());
         correct = loss.correct() + replicaLoss.correct();
         return (headLoss * first + tailLoss * second) / size;
+    }
+
+    /**
+     * Forward, loss and backward of samples [from, from + count) of a batch of {@code divisor} on
+     * one graph (the whole batch, or one half); returns their mean loss.
+     */
+    private static double forwardBackward(Graph g, SoftmaxCrossEntropy l, INDArray features, int[] labels, int from,
+                                          int count, int divisor) {
+        INDArray logits = g.forward(features, true);
+        double mean = l.compute(logits, labels, from, count, divisor);
+        g.backward(l.gradient());
+        return mean;
     }
 
     private static double await(Future<Double> f) {
