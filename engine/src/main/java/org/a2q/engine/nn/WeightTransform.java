@@ -16,15 +16,16 @@ public interface WeightTransform {
      *  stays valid until the next call. */
     INDArray forward(INDArray v);
 
-    /** Given dL/dŵ (same shape as v) from the layer, writes dL/dv into gradV (overwrite, not add)
-     *  and adds this transform's own parameter gradients into their {@link Param#grad()}. */
+    /** Given dL/dŵ (same shape as v) from the layer, writes dL/dv into gradV and this transform's
+     *  own parameter gradients into their {@link Param#grad()}, both overwritten, not added: the
+     *  gradient arena is not cleared between steps. */
     void backward(INDArray gradW, INDArray gradV);
 
     /** Trainable parameters of the transform itself (e.g. log2 g and log2 s), usually Kind.SCALE. */
     List<Param> params();
 
     /** Extra loss term the trainer adds (e.g. the A2Q regulariser λ·Σ relu(g − T·s)); its gradient
-     *  is added to the own params' grads by {@link #addPenaltyGradient}. Default: none. */
+     *  is added to the own params' grads by {@link #addPenaltyGradient}, after {@link #backward}. Default: none. */
     default double penalty() { return 0.0; }
 
     default void addPenaltyGradient() { }

@@ -358,8 +358,8 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         if (!inPlace) {
             gradV.assign(g.reshape(gradV.shape()));
         }
-        norm.addGradient(gradNorm, rawNorm); // ∂L/∂t = ∂L/∂g · g·ln2
-        scale.addGradient(gradScale, rawScale); // ∂L/∂d = ∂L/∂s · s·ln2, or ∂L/∂s
+        norm.setGradient(gradNorm, rawNorm); // ∂L/∂t = ∂L/∂g · g·ln2
+        scale.setGradient(gradScale, rawScale); // ∂L/∂d = ∂L/∂s · s·ln2, or ∂L/∂s
     }
 
     @Override

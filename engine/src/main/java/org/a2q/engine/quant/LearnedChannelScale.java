@@ -73,17 +73,29 @@ final class LearnedChannelScale {
     }
 
     /**
-     * Adds dL/d(param) given dL/d(value) and the raw values: ·2^d·ln2 in the LOG2 domain
-     * (∂L/∂d = ∂L/∂s · s·ln2, §3.3), identity in the FLOAT domain.
+     * Sets dL/d(param) to the given dL/d(value) chained through the parametrisation: ·2^d·ln2 in
+     * the LOG2 domain (∂L/∂d = ∂L/∂s · s·ln2, §3.3), identity in the FLOAT domain. Overwrites, as
+     * every layer's backward does: the arena is never cleared between steps.
      */
+    void setGradient(double[] gradValue, double[] raw) {
+        for (int c = 0; c < channels; c++) {
+            gradScratch[c] = gradValue[c] * chain(raw[c]);
+        }
+        Buffers.writeVector(gradScratch, param.grad());
+    }
+
+    /** Adds dL/d(param) for a further loss term (the regulariser), after {@link #setGradient}. */
     void addGradient(double[] gradValue, double[] raw) {
         Buffers.readVector(param.grad(), gradScratch);
         for (int c = 0; c < channels; c++) {
-            double chain = domain == ScaleDomain.LOG2 ? raw[c] * LN2 : 1.0;
             if (gradValue[c] != 0.0) {
-                gradScratch[c] = gradScratch[c] + gradValue[c] * chain;
+                gradScratch[c] = gradScratch[c] + gradValue[c] * chain(raw[c]);
             }
         }
         Buffers.writeVector(gradScratch, param.grad());
+    }
+
+    private double chain(double raw) {
+        return domain == ScaleDomain.LOG2 ? raw * LN2 : 1.0;
     }
 }

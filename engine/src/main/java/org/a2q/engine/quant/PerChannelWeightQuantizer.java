@@ -130,7 +130,7 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
         if (!inPlace) {
             gradV.assign(g.reshape(gradV.shape()));
         }
-        scale.addGradient(gradScale, rawScale);
+        scale.setGradient(gradScale, rawScale);
     }
 
     @Override

@@ -93,6 +93,30 @@ class BatchStepTest {
         assertSplitMatchesWhole(whole, split, 17, 1);
     }
 
+    /**
+     * The same batch twice, no update in between: every gradient, the weight quantizers' g and s
+     * included, is the batch's own, whole or split (they once accumulated over all steps).
+     */
+    @Test
+    void aRepeatedBatchGivesTheSameGradientsNothingAccumulates() {
+        DatasetSplit d = TestData.sample();
+        QuantConfig cfg = QuantConfig.of(QuantMethod.A2Q_PLUS, 4, 4, 12);
+        Batch b = firstBatch(16);
+        for (boolean split : new boolean[] {false, true}) {
+            Graph g = Quantization.apply(ModelTemplates.create("lenet", 5), cfg, d.train(), 1);
+            try (BatchStep s = new BatchStep(g, split)) {
+                s.run(b.features(), b.labels(), b.size());
+                INDArray first = g.gradArena().dup();
+                s.run(b.features(), b.labels(), b.size());
+                assertEquals(split, s.lastSplit());
+                for (org.a2q.engine.nn.Param p : g.params()) {
+                    assertTrue(p.grad().amaxNumber().doubleValue() > 0 || !p.name().contains("scale"), p.name() + " has no gradient");
+                }
+                assertEquals(0.0, first.sub(g.gradArena()).amaxNumber().doubleValue(), 0.0, split ? "split" : "whole");
+            }
+        }
+    }
+
     @Test
     void theReplicaFollowsARecompiledGraph() {
         Graph whole = ModelTemplates.create("lenet", 2);
