@@ -14,6 +14,7 @@ public abstract class WeightedLayer extends Layer {
     private Param bias;
     private WeightTransform weightTransform;
     private INDArray weightGradScratch;
+    private INDArray suppliedWeight;   // ŵ computed by the caller (see useTransformedWeight), or null
 
     protected WeightedLayer(String type) {
         super(type);
@@ -43,7 +44,28 @@ public abstract class WeightedLayer extends Layer {
 
     /** The weight the layer computes with: the stored one or its transformed (quantized) image. */
     public final INDArray effectiveWeight() {
+        if (suppliedWeight != null) {
+            return suppliedWeight;
+        }
         return weightTransform == null ? weight.value() : weightTransform.forward(weight.value());
+    }
+
+    /**
+     * Until called again with null, computes with ŵ supplied by the caller instead of running the
+     * transform, and backward leaves dL/dŵ in {@link #transformedWeightGrad()} instead of mapping
+     * it back through the transform. BatchStep uses it to run each weight quantizer once per step
+     * for both halves of a split batch: the quantizer's work does not shrink with the batch.
+     */
+    public final void useTransformedWeight(INDArray w) {
+        if (w != null && weightTransform == null) {
+            throw new IllegalStateException("this " + type() + " layer has no weight transform");
+        }
+        this.suppliedWeight = w;
+    }
+
+    /** dL/dŵ of the last backward run while a transformed weight was supplied. */
+    public final INDArray transformedWeightGrad() {
+        return weightGradScratch;
     }
 
     /** Where backward writes dL/dŵ: the weight's own gradient, or a scratch the transform maps back. */
@@ -57,7 +79,7 @@ public abstract class WeightedLayer extends Layer {
 
     /** After backward filled {@link #weightGradTarget()}: dL/dŵ → dL/dv through the transform. */
     protected final void finishWeightGrad(INDArray gradW) {
-        if (weightTransform != null) {
+        if (weightTransform != null && suppliedWeight == null) {
             weightTransform.backward(gradW, weight.grad());
         }
     }

@@ -1,5 +1,8 @@
 package org.a2q.engine.train;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -11,6 +14,7 @@ import org.a2q.engine.model.GraphSpec;
 import org.a2q.engine.nn.Conv2d;
 import org.a2q.engine.nn.Dropout;
 import org.a2q.engine.nn.Graph;
+import org.a2q.engine.nn.WeightedLayer;
 import org.a2q.engine.quant.Quantization;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -30,6 +34,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * (most of its ~100 native calls are too small to split well), while two halves on one core each
  * took 1.2–1.4x less time than the whole batch on both (LeNet, batch 64, alternated in one
  * process: 3.1–3.4 ms against 4.0–4.4 ms forward and backward).
+ *
+ * <p>Weight quantizers run once per step, not once per half: their work is O(parameters) and does
+ * not shrink with the batch. Before the halves, each quantized layer's ŵ is computed (the layers
+ * divided between the two threads) and handed to that layer in both graphs; after them, the two
+ * halves' dL/dŵ are added and mapped back through the quantizer once (its backward is linear in
+ * dL/dŵ, so this equals the sum of the two halves' dL/dv, g and s gradients).
  */
 public final class BatchStep implements AutoCloseable {
     /** Batches smaller than twice this run whole: halves of a few samples are all overhead. */
@@ -41,6 +51,8 @@ public final class BatchStep implements AutoCloseable {
     private final SoftmaxCrossEntropy replicaLoss = new SoftmaxCrossEntropy();
     private Graph replica;
     private INDArray replicaShares;     // the value arena the replica was built on
+    private List<WeightedLayer[]> transformedOnCaller;   // {graph's layer, replica's layer}: quantizers run here
+    private List<WeightedLayer[]> transformedOnWorker;   // ... and on the worker
     private ExecutorService worker;
     private int correct;
     private boolean lastSplit;
@@ -92,17 +104,65 @@ public final class BatchStep implements AutoCloseable {
         // raised around every step, the split step ran 0.73-0.80x as fast as the whole batch on two
         // threads instead of 1.33-1.37x (the gradient sum and the update run on one thread too).
         EngineRuntime.setOpThreads(1);
-        Future<Double> other = worker.submit(() -> forwardBackward(replica, replicaLoss, tail, labels, first, second, size));
-        double headLoss;
-        double tailLoss;
         try {
-            headLoss = forwardBackward(graph, loss, head, labels, 0, first, size);
+            boolean quantized = !transformedOnCaller.isEmpty();
+            if (quantized) {
+                runOnBoth(() -> transformForward(transformedOnCaller), () -> transformForward(transformedOnWorker));
+            }
+            double[] losses = new double[2];
+            runOnBoth(() -> losses[0] = forwardBackward(graph, loss, head, labels, 0, first, size),
+                    () -> losses[1] = forwardBackward(replica, replicaLoss, tail, labels, first, second, size));
+            graph.gradArena().addi(replica.gradArena());
+            if (quantized) {
+                runOnBoth(() -> transformBackward(transformedOnCaller), () -> transformBackward(transformedOnWorker));
+            }
+            correct = loss.correct() + replicaLoss.correct();
+            return (losses[0] * first + losses[1] * second) / size;
         } finally {
-            tailLoss = await(other);
+            useOwnTransforms();
         }
-        graph.gradArena().addi(replica.gradArena());
-        correct = loss.correct() + replicaLoss.correct();
-        return (headLoss * first + tailLoss * second) / size;
+    }
+
+    /** Runs mine on this thread and theirs on the worker, returning when both are done. */
+    private void runOnBoth(Runnable mine, Runnable theirs) {
+        Future<?> other = worker.submit(theirs);
+        try {
+            mine.run();
+        } finally {
+            await(other);
+        }
+    }
+
+    /** ŵ of each layer's quantizer, handed to the layer in both graphs. */
+    private static void transformForward(List<WeightedLayer[]> layers) {
+        for (WeightedLayer[] pair : layers) {
+            INDArray w = pair[0].weightTransform().forward(pair[0].weight().value());
+            pair[0].useTransformedWeight(w);
+            pair[1].useTransformedWeight(w);
+        }
+    }
+
+    /**
+     * dL/dŵ of both halves summed into the graph's buffer and mapped back through the quantizer
+     * once, overwriting dL/dv and the quantizer's own gradients in the graph's arena (the
+     * replica's arena, already added, holds nothing for them: its layers never ran a quantizer).
+     */
+    private static void transformBackward(List<WeightedLayer[]> layers) {
+        for (WeightedLayer[] pair : layers) {
+            INDArray gradW = pair[0].transformedWeightGrad();
+            gradW.addi(pair[1].transformedWeightGrad());
+            pair[0].weightTransform().backward(gradW, pair[0].weight().grad());
+        }
+    }
+
+    /** Back to each layer running its own quantizer (evaluation, reports, whole batches). */
+    private void useOwnTransforms() {
+        for (List<WeightedLayer[]> side : List.of(transformedOnCaller, transformedOnWorker)) {
+            for (WeightedLayer[] pair : side) {
+                pair[0].useTransformedWeight(null);
+                pair[1].useTransformedWeight(null);
+            }
+        }
     }
 
     /**
@@ -117,9 +177,9 @@ public final class BatchStep implements AutoCloseable {
         return mean;
     }
 
-    private static double await(Future<Double> f) {
+    private static void await(Future<?> f) {
         try {
-            return f.get();
+            f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new EngineException("interrupted");
@@ -152,6 +212,7 @@ public final class BatchStep implements AutoCloseable {
         }
         replica = r;
         replicaShares = graph.valueArena();
+        divideTransforms();
         if (worker == null) {
             worker = Executors.newSingleThreadExecutor(task -> {
                 Thread t = new Thread(task, "a2q-batch-half");
@@ -161,6 +222,41 @@ public final class BatchStep implements AutoCloseable {
         }
         return true;
     }
+
+    /**
+     * Divides the quantized layers between the two threads by weight count (largest first, each to
+     * the less loaded side), counting each layer as at least {@link #TRANSFORM_OVERHEAD} values:
+     * a quantizer's ~25 native calls cost ~3 µs each whatever the size. LeNet: fc1 (48,000
+     * weights) on one side, conv1, conv2, fc2 and fc3 (13,470) on the other.
+     */
+    private void divideTransforms() {
+        List<WeightedLayer[]> pairs = new ArrayList<>();
+        List<Graph.Node> mine = graph.nodes();
+        List<Graph.Node> theirs = replica.nodes();
+        for (int i = 0; i < mine.size(); i++) {
+            if (mine.get(i).layer() instanceof WeightedLayer l && l.weightTransform() != null) {
+                pairs.add(new WeightedLayer[] {l, (WeightedLayer) theirs.get(i).layer()});
+            }
+        }
+        pairs.sort(Comparator.comparingLong((WeightedLayer[] p) -> -p[0].weight().length()));
+        transformedOnCaller = new ArrayList<>();
+        transformedOnWorker = new ArrayList<>();
+        long callerLoad = 0;
+        long workerLoad = 0;
+        for (WeightedLayer[] p : pairs) {
+            long cost = Math.max(p[0].weight().length(), TRANSFORM_OVERHEAD);
+            if (callerLoad <= workerLoad) {
+                transformedOnCaller.add(p);
+                callerLoad += cost;
+            } else {
+                transformedOnWorker.add(p);
+                workerLoad += cost;
+            }
+        }
+    }
+
+    /** The least work a weight quantizer is counted as, in weights (see {@link #divideTransforms}). */
+    static final long TRANSFORM_OVERHEAD = 4_000;
 
     /**
      * Whether splitting pays and is exact: every layer treats samples on their own (no running
