@@ -7,7 +7,6 @@ import org.a2q.engine.nn.Param;
 import org.a2q.engine.nn.WeightTransform;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.same.Sign;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -346,7 +345,7 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         INDArray u = variant == A2qVariant.A2Q_PLUS ? centred : vRows;
         boolean inPlace = ChannelRows.reshapesInPlace(gradV);
         INDArray g = inPlace ? gradVView.of(gradV, channels, k) : gradScratchRows;
-        Nd4j.exec(new Sign(u, signRows));
+        ChannelRows.sign(u, signRows);
         ChannelRows.mulRows(signRows, rowBetaCol, signRows);
         ChannelRows.mulRows(cm, rowAlphaCol, g);
         ChannelRows.sub(g, signRows, g);

@@ -1,12 +1,14 @@
 package org.a2q.engine.quant;
 
 import org.a2q.engine.EngineException;
+import org.a2q.engine.nn.Buffers;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.a2q.engine.nn.LegacyOp;
 import org.a2q.engine.nn.NativeOp;
 import org.a2q.engine.nn.StepMask;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
-import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.api.ops.impl.transforms.same.Sign;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** Views of a weight tensor [Cout, …] as [Cout, K] rows, one per output channel (a2q-math.md §1). */
@@ -26,9 +28,13 @@ final class ChannelRows {
         return (int) k;
     }
 
-    /** True if a reshape of a is a view of the same memory (c-order, default strides). */
+    /**
+     * True if a reshape of a is a view of the same memory: c-order and dense, the strides of
+     * size-1 dimensions ignored (a [6, 1, 5, 5] weight cut from the parameter arena has stride 25
+     * on its second dimension, and failing ND4J's default-strides test it was copied twice a step).
+     */
     static boolean reshapesInPlace(INDArray a) {
-        return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a);
+        return a.ordering() == 'c' && Buffers.isDense(a);
     }
 
     /**
@@ -63,7 +69,7 @@ final class ChannelRows {
     /** out_c = Σ_i |rows_ci|. */
     static void rowNorm1(INDArray rows, INDArray out) {
         if (rows.size(1) == 1) {
-            Nd4j.exec(new Abs(rows.reshape(rows.size(0)), out));
+            abs(rows.reshape(rows.size(0)), out);
         } else {
             BOUND.get().norm1.exec(new INDArray[] {rows}, out);
         }
@@ -110,6 +116,8 @@ final class ChannelRows {
         final NativeOp toInt = new NativeOp("cast", 9);          // libnd4j data type INT32
         final NativeOp toFloat = new NativeOp("cast", 5);        // FLOAT
         final NativeOp toDouble = new NativeOp("cast", 6);       // DOUBLE
+        final LegacyOp abs = new LegacyOp(Abs::new);
+        final LegacyOp sign = new LegacyOp(Sign::new);
         private final java.util.Map<Double, StepMask> steps = new java.util.HashMap<>();
         private final INDArray[] bounds = new INDArray[2];     // [1] arrays: a clamp's −limit and limit
 
@@ -137,6 +145,16 @@ final class ChannelRows {
         BOUND.get().multiply.exec(new INDArray[] {a, b}, out);
     }
 
+    /** out = |x|. */
+    static void abs(INDArray x, INDArray out) {
+        BOUND.get().abs.exec(x, out);
+    }
+
+    /** out = sign(x), 0 at 0. */
+    static void sign(INDArray x, INDArray out) {
+        BOUND.get().sign.exec(x, out);
+    }
+
     /** out = a − b (same shapes, or b broadcast). */
     static void sub(INDArray a, INDArray b, INDArray out) {
         BOUND.get().subtract.exec(new INDArray[] {a, b}, out);
@@ -160,7 +178,7 @@ final class ChannelRows {
      * the weight range (scratch, like x, is overwritten).
      */
     static void passUnclipped(INDArray grad, INDArray x, double cut, INDArray scratch, INDArray out) {
-        Nd4j.exec(new Abs(x, scratch));
+        abs(x, scratch);
         BOUND.get().step(cut).exec(scratch, scratch);   // 1 where clipped
         mul(grad, scratch, scratch);
         sub(grad, scratch, out);
