@@ -4,10 +4,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.a2q.engine.EngineException;
 import org.a2q.engine.EngineRuntime;
 import org.a2q.engine.model.GraphSpec;
@@ -53,7 +49,7 @@ public final class BatchStep implements AutoCloseable {
     private INDArray replicaShares;     // the value arena the replica was built on
     private List<WeightedLayer[]> transformedOnCaller;   // {graph's layer, replica's layer}: quantizers run here
     private List<WeightedLayer[]> transformedOnWorker;   // ... and on the worker
-    private ExecutorService worker;
+    private SpinHandoffWorker worker;
     private int correct;
     private boolean lastSplit;
 
@@ -125,12 +121,7 @@ public final class BatchStep implements AutoCloseable {
 
     /** Runs mine on this thread and theirs on the worker, returning when both are done. */
     private void runOnBoth(Runnable mine, Runnable theirs) {
-        Future<?> other = worker.submit(theirs);
-        try {
-            mine.run();
-        } finally {
-            await(other);
-        }
+        worker.runBoth(mine, theirs);
     }
 
     /** ŵ of each layer's quantizer, handed to the layer in both graphs. */
@@ -177,20 +168,6 @@ public final class BatchStep implements AutoCloseable {
         return mean;
     }
 
-    private static void await(Future<?> f) {
-        try {
-            f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new EngineException("interrupted");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new EngineException("training step failed: " + e.getCause(), e.getCause());
-        }
-    }
-
     /**
      * Builds the replica from the graph's description and its quantizers, or rebuilds it after the
      * graph was recompiled (new parameter arrays, e.g. a quantizer attached); false, and whole
@@ -214,11 +191,7 @@ public final class BatchStep implements AutoCloseable {
         replicaShares = graph.valueArena();
         divideTransforms();
         if (worker == null) {
-            worker = Executors.newSingleThreadExecutor(task -> {
-                Thread t = new Thread(task, "a2q-batch-half");
-                t.setDaemon(true);
-                return t;
-            });
+            worker = new SpinHandoffWorker("a2q-batch-half");
         }
         return true;
     }
@@ -284,7 +257,7 @@ public final class BatchStep implements AutoCloseable {
     public void close() {
         restoreThreads();
         if (worker != null) {
-            worker.shutdownNow();
+            worker.close();
             worker = null;
         }
     }
