@@ -89,7 +89,7 @@ final class BenchCommand implements Callable<Integer> {
             Runnable qStep = stepOf(q, batch, newOptimizer());
             Runnable fStep = stepOf(g, batch, newOptimizer());
             warmUp(qStep, warmup, jitIdleSteps);
-            Timing[] both = interleaved(n -> timedMs(qStep, n), n -> timedMs(fStep, n), batch, steps);
+            Timing[] both = interleaved(n -> timedBlock(qStep, n), n -> timedBlock(fStep, n), batch, steps);
             Timing qt = both[0];
             Timing fp = both[1];
             String label = "train (" + cfg.method() + " W" + cfg.weightBits() + "A" + cfg.actBits() + " P" + cfg.accBits() + ")";
@@ -120,7 +120,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Median time of {@code steps} runs of an already warmed-up step. */
     static Timing timed(Runnable step, int batch, int steps) {
-        return summarize(timedMs(step, steps), batch);
+        return summarize(timedBlock(step, steps), batch);
     }
 
     /** The time of each of n runs of a step, in ms. */
@@ -175,8 +175,8 @@ final class BenchCommand implements Callable<Integer> {
                 return ms;
             };
             for (int r = 0; r < rounds; r++) {
-                Timing[] train = interleaved(n -> timedMs(trainStep, n), torchTrain, batch, steps);
-                Timing[] infer = interleaved(n -> timedMs(inferStep, n), torch::infer, batch, steps);
+                Timing[] train = interleaved(n -> timedBlock(trainStep, n), torchTrain, batch, steps);
+                Timing[] infer = interleaved(n -> timedBlock(inferStep, n), torch::infer, batch, steps);
                 trainRatio[r] = train[0].imagesPerSecond() / train[1].imagesPerSecond();
                 inferRatio[r] = infer[0].imagesPerSecond() / infer[1].imagesPerSecond();
                 if (r == 0) {
@@ -247,21 +247,42 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** One training step on a fixed batch as the trainer takes it: forward, loss, backward, penalties, update. */
-    static Runnable stepOf(Graph g, int batch, Optimizer opt) {
+    static TrainStep stepOf(Graph g, int batch, Optimizer opt) {
         return stepOf(g, batch, opt, true);
     }
 
     /** @param split whether the batch may be split over two threads (not for per-layer profiles) */
-    static Runnable stepOf(Graph g, int batch, Optimizer opt, boolean split) {
+    static TrainStep stepOf(Graph g, int batch, Optimizer opt, boolean split) {
         INDArray x = batchOf(g, batch)[0];
         long classes = g.shapes(1).get(g.outputName())[1];
         int[] y = labels(batch, (int) classes);
-        BatchStep step = new BatchStep(g, split);
-        return () -> {
+        return new TrainStep(g, new BatchStep(g, split), opt, x, y, batch);
+    }
+
+    /** A training step on a fixed batch; {@link #rest} after a block of them (see {@link BatchStep#restoreThreads}). */
+    record TrainStep(Graph graph, BatchStep step, Optimizer opt, INDArray x, int[] y, int batch) implements Runnable {
+        @Override
+        public void run() {
             step.run(x, y, batch);
-            g.addPenaltyGradients();
-            opt.step(g, 0.01);
-        };
+            graph.addPenaltyGradients();
+            opt.step(graph, 0.01);
+        }
+
+        void rest() {
+            step.restoreThreads();
+        }
+    }
+
+    /**
+     * Times n runs of a step; a training step then rests its batch-half worker, which would
+     * otherwise spin on a core through the first milliseconds of whatever is timed next.
+     */
+    static double[] timedBlock(Runnable step, int n) {
+        double[] ms = timedMs(step, n);
+        if (step instanceof TrainStep t) {
+            t.rest();
+        }
+        return ms;
     }
 
     /** Steps per block when two steps are timed in alternation. */

@@ -248,9 +248,15 @@ public final class BatchStep implements AutoCloseable {
         return convolution;
     }
 
-    /** Gives each op all configured threads again (for evaluation between epochs, inference). */
+    /**
+     * Gives each op all configured threads again and lets the worker stop spinning: for evaluation
+     * between epochs, inference, or anything else that follows a run of steps.
+     */
     public void restoreThreads() {
         EngineRuntime.allOpThreads();
+        if (worker != null) {
+            worker.rest();
+        }
     }
 
     @Override

@@ -28,13 +28,21 @@ final class SpinHandoffWorker implements AutoCloseable {
     private static final long PARK_NANOS = 50_000;
 
     private final Thread thread;
+    private final long workerSpinNanos;
     private volatile Runnable task;        // posted by the caller, taken by the worker
     private volatile boolean done = true;  // the last posted task has finished
     private volatile Throwable failure;    // what it threw, if anything
     private volatile Thread waiter;        // the caller, while it parks for the result
     private volatile boolean closed;
+    private volatile boolean resting;      // park at once after the current task instead of spinning
 
     SpinHandoffWorker(String name) {
+        this(name, WORKER_SPIN_NANOS);
+    }
+
+    /** @param workerSpinNanos how long the worker spins for the next task before parking */
+    SpinHandoffWorker(String name, long workerSpinNanos) {
+        this.workerSpinNanos = workerSpinNanos;
         thread = new Thread(this::loop, name);
         thread.setDaemon(true);
         thread.start();
@@ -47,6 +55,7 @@ final class SpinHandoffWorker implements AutoCloseable {
         }
         failure = null;
         done = false;
+        resting = false;
         task = theirs;
         LockSupport.unpark(thread);
         Throwable own = null;
@@ -122,13 +131,27 @@ final class SpinHandoffWorker implements AutoCloseable {
                 task = null;
                 return t;
             }
-            if (System.nanoTime() - start < WORKER_SPIN_NANOS) {
+            if (!resting && System.nanoTime() - start < workerSpinNanos) {
                 Thread.onSpinWait();
             } else {
                 LockSupport.park(this);   // runBoth unparks after posting; spurious wake-ups loop
             }
         }
         return null;
+    }
+
+    /**
+     * No spinning until the next {@link #runBoth}: other work follows (evaluation, another model's
+     * steps, a PyTorch process being timed), and a spinning worker would hold a core from it.
+     */
+    void rest() {
+        resting = true;
+        LockSupport.unpark(thread);
+    }
+
+    /** The worker thread (tests look at its state). */
+    Thread thread() {
+        return thread;
     }
 
     @Override

@@ -58,6 +58,24 @@ class SpinHandoffWorkerTest {
     }
 
     @Test
+    void aRestingWorkerParksInsteadOfSpinning() throws InterruptedException {
+        try (SpinHandoffWorker w = new SpinHandoffWorker("test-worker", 60_000_000_000L)) {
+            w.runBoth(() -> { }, () -> { });
+            Thread.sleep(50);
+            assertEquals(Thread.State.RUNNABLE, w.thread().getState(), "spinning for the next task");
+            w.rest();
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (w.thread().getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(Thread.State.WAITING, w.thread().getState(), "parked after rest()");
+            int[] ran = new int[1];
+            w.runBoth(() -> { }, () -> ran[0]++);
+            assertEquals(1, ran[0], "and wakes for the next task");
+        }
+    }
+
+    @Test
     void aClosedWorkerRefusesWork() {
         SpinHandoffWorker w = new SpinHandoffWorker("test-worker");
         w.close();
