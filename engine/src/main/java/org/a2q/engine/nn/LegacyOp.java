@@ -20,6 +20,8 @@ public final class LegacyOp {
     private final OpContext context = Nd4j.getExecutioner().buildContext();
     private Op op;
     private DataType type;
+    private INDArray boundInput;    // the arrays bound at the last call (rebinding allocates, see NativeOp)
+    private INDArray boundOutput;
 
     /** @param factory builds the op for an input and an output (called again only when the type changes) */
     public LegacyOp(BiFunction<INDArray, INDArray, Op> factory) {
@@ -32,8 +34,14 @@ public final class LegacyOp {
             op = factory.apply(x, out);
             type = x.dataType();
         }
-        context.setInputArrays(x);
-        context.setOutputArrays(out);
+        if (x != boundInput) {
+            context.setInputArrays(x);
+            boundInput = x;
+        }
+        if (out != boundOutput) {
+            context.setOutputArrays(out);
+            boundOutput = out;
+        }
         boolean small = EngineRuntime.beginSmallOp(x.length());
         try {
             Nd4j.getExecutioner().exec(op, context);
