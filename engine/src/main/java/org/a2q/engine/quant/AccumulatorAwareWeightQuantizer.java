@@ -106,6 +106,7 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
     private INDArray rowScaleCol;
     private INDArray rowAlphaCol;
     private INDArray rowBetaCol;
+    private final ChannelRows.Ops ops = new ChannelRows.Ops();
     private final ChannelRows.RowsView vView = new ChannelRows.RowsView();
     private final ChannelRows.RowsView gradWView = new ChannelRows.RowsView();
     private final ChannelRows.RowsView gradVView = new ChannelRows.RowsView();
@@ -246,12 +247,12 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         vRows = vView.of(v, channels, k);
         INDArray u = vRows;
         if (variant == A2qVariant.A2Q_PLUS) {
-            ChannelRows.rowMean(vRows, rowMean); // μ_v per row
-            ChannelRows.subRows(vRows, rowMeanCol, centred); // u = v − μ_v
-            ChannelRows.rowSum(centred, rowSum); // Σu: ≈ 0, kept for the one-sided guard
+            ops.rowMean(vRows, rowMean); // μ_v per row
+            ops.sub(vRows, rowMeanCol, centred); // u = v − μ_v
+            ops.rowSum(centred, rowSum); // Σu: ≈ 0, kept for the one-sided guard
             u = centred;
         }
-        ChannelRows.rowNorm1(u, rowNorm); // ‖u‖₁ per row
+        ops.rowNorm1(u, rowNorm); // ‖u‖₁ per row
 
         norm.readRaw(rawNorm);
         scale.readRaw(rawScale);
@@ -289,15 +290,15 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         // |z_i| ≤ Σ|z| ≤ g′: if every g′ < 2^(M−1), rtz(z) is already in range and nothing clips.
         clipPossible = maxBudgetUsed >= maxLevel + 1;
 
-        ChannelRows.mulRows(u, rowInvPreCol, zRows); // z = u/pre
+        ops.mul(u, rowInvPreCol, zRows); // z = u/pre
         INDArray src = zRows;
         if (clipPossible) {
             // clamp(rtz(z)) = rtz(clamp(z)) for an integer limit; clamping first keeps values small.
-            ChannelRows.clamp(zRows, maxLevel, qRows);
+            ops.clamp(zRows, maxLevel, qRows);
             src = qRows;
         }
-        ChannelRows.roundTowardZero(src, intRows, qRows);
-        ChannelRows.mulRows(qRows, rowScaleCol, outRows); // ŵ = s·q
+        ops.roundTowardZero(src, intRows, qRows);
+        ops.mul(qRows, rowScaleCol, outRows); // ŵ = s·q
         forwardDone = true;
         return out;
     }
@@ -314,11 +315,11 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
             double cut = dtype == DataType.DOUBLE
                     ? Math.nextDown((double) (maxLevel + 1))
                     : (double) Math.nextDown((float) (maxLevel + 1));
-            ChannelRows.passUnclipped(c, zRows, cut, maskRows, maskedGradRows);
+            ops.passUnclipped(c, zRows, cut, maskRows, maskedGradRows);
             cm = maskedGradRows;
         }
-        ChannelRows.rowDot(c, qRows, productRows, rowDotQ); // Σ c·q
-        ChannelRows.rowDot(cm, zRows, productRows, rowDotZ); // Σ_unclipped c·z
+        ops.rowDot(c, qRows, productRows, rowDotQ); // Σ c·q
+        ops.rowDot(cm, zRows, productRows, rowDotZ); // Σ_unclipped c·z
 
         Buffers.readVector(rowDotQ, dotQValues);
         Buffers.readVector(rowDotZ, dotZValues);
@@ -345,14 +346,14 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         INDArray u = variant == A2qVariant.A2Q_PLUS ? centred : vRows;
         boolean inPlace = ChannelRows.reshapesInPlace(gradV);
         INDArray g = inPlace ? gradVView.of(gradV, channels, k) : gradScratchRows;
-        ChannelRows.sign(u, signRows);
-        ChannelRows.mulRows(signRows, rowBetaCol, signRows);
-        ChannelRows.mulRows(cm, rowAlphaCol, g);
-        ChannelRows.sub(g, signRows, g);
+        ops.sign(u, signRows);
+        ops.mul(signRows, rowBetaCol, signRows);
+        ops.mul(cm, rowAlphaCol, g);
+        ops.sub(g, signRows, g);
         if (variant == A2qVariant.A2Q_PLUS) {
             // u = v − mean(v): ∂u_i/∂v_j = δ_ij − 1/K, i.e. subtract the row mean of ∂L/∂u.
-            ChannelRows.rowMean(g, rowMean);
-            ChannelRows.subRows(g, rowMeanCol, g);
+            ops.rowMean(g, rowMean);
+            ops.sub(g, rowMeanCol, g);
         }
         if (!inPlace) {
             gradV.assign(g.reshape(gradV.shape()));
@@ -502,6 +503,7 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
             return;
         }
         ChannelRows.unitRoundoff(type); // rejects non-floating weights
+        ops.clear();
         k = kk;
         dtype = type;
         centred = variant == A2qVariant.A2Q_PLUS ? Nd4j.create(type, channels, k) : null;

@@ -1,12 +1,14 @@
 package org.a2q.engine.quant;
 
+import java.util.HashMap;
+import java.util.Map;
 import org.a2q.engine.EngineException;
 import org.a2q.engine.nn.Buffers;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.a2q.engine.nn.LegacyOp;
 import org.a2q.engine.nn.NativeOp;
-import org.a2q.engine.nn.StepMask;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Sign;
 import org.nd4j.linalg.factory.Nd4j;
@@ -62,156 +64,193 @@ final class ChannelRows {
         return a.dup('c').reshape('c', channels, k);
     }
 
-    // Row reductions [C, K] -> [C]. The reduce_* custom ops cost about half of the legacy TAD
-    // reductions (Norm1/Mean/Dot along a dimension) at these sizes. ND4J also mis-reduced a
-    // [C, 1] array along dim 1 (zero norms), so K = 1 maps to the equivalent elementwise op.
-
-    /** out_c = Σ_i |rows_ci|. */
-    static void rowNorm1(INDArray rows, INDArray out) {
-        if (rows.size(1) == 1) {
-            abs(rows.reshape(rows.size(0)), out);
-        } else {
-            BOUND.get().norm1.exec(new INDArray[] {rows}, out);
-        }
-    }
-
-    /** out_c = Σ_i rows_ci. */
-    static void rowSum(INDArray rows, INDArray out) {
-        if (rows.size(1) == 1) {
-            out.assign(rows.reshape(rows.size(0)));
-        } else {
-            BOUND.get().sum.exec(new INDArray[] {rows}, out);
-        }
-    }
-
-    /** out_c = mean_i rows_ci. */
-    static void rowMean(INDArray rows, INDArray out) {
-        if (rows.size(1) == 1) {
-            out.assign(rows.reshape(rows.size(0)));
-        } else {
-            BOUND.get().mean.exec(new INDArray[] {rows}, out);
-        }
-    }
-
-    /** out_c = Σ_i a_ci·b_ci, via an elementwise product into scratch and a row sum. */
-    static void rowDot(INDArray a, INDArray b, INDArray scratch, INDArray out) {
-        mul(a, b, scratch);
-        rowSum(scratch, out);
-    }
-
     /**
-     * The row ops bound to reusable contexts, one set per thread (a context holds its arrays
-     * between calls). A freshly built op costs 15–25 µs of dispatch and a bound one ~3 µs, and an
-     * A2Q quantizer's forward and backward are ~25 ops on arrays of a few thousand values.
+     * The row ops of one quantizer, each call site bound to its own reusable context. A context
+     * holds its arrays between calls, and binding new ones allocates native wrappers: four
+     * multiplies on [10, 84] through one shared op that rebinds every call took 25.4 µs, through
+     * four ops bound once 5.8 µs (on [120, 400]: 51.5 against 44.9). So an op is kept per
+     * (kind, arrays) combination, and a quantizer's arrays stay the same from step to step.
+     * Not thread-safe: a quantizer runs on one thread at a time.
      */
-    private static final class BoundOps {
-        final NativeOp norm1 = new NativeOp("reduce_norm1", 1);
-        final NativeOp sum = new NativeOp("reduce_sum", 1);
-        final NativeOp mean = new NativeOp("reduce_mean", 1);
-        final NativeOp multiply = new NativeOp("multiply");
-        final NativeOp subtract = new NativeOp("subtract");
-        final NativeOp minimum = new NativeOp("minimum");
-        final NativeOp maximum = new NativeOp("maximum");
-        final NativeOp rint = new NativeOp("rint");
-        final NativeOp toInt = new NativeOp("cast", 9);          // libnd4j data type INT32
-        final NativeOp toFloat = new NativeOp("cast", 5);        // FLOAT
-        final NativeOp toDouble = new NativeOp("cast", 6);       // DOUBLE
-        final LegacyOp abs = new LegacyOp(Abs::new);
-        final LegacyOp sign = new LegacyOp(Sign::new);
-        private final java.util.Map<Double, StepMask> steps = new java.util.HashMap<>();
+    static final class Ops {
+        /** A quantizer has about 25 call sites; more means its caller passes fresh arrays (copies) each call. */
+        private static final int MAX_SITES = 128;
+        private final Map<Site, Object> bound = new HashMap<>();
         private final INDArray[] bounds = new INDArray[2];     // [1] arrays: a clamp's −limit and limit
 
-        /** The bound step op for a cutoff (a quantizer's clip limit: a handful per model). */
-        StepMask step(double cutoff) {
-            return steps.computeIfAbsent(cutoff, StepMask::new);
+        /** Drops every bound op (the owner reallocated its buffers: the old arrays must not be kept alive). */
+        void clear() {
+            bound.clear();
         }
 
-        /** −limit and limit as [1] arrays of the given type (reused while the type stays). */
-        INDArray[] bounds(DataType type, double limit) {
+        /** Keeps arrays a caller passed once (copies of non-contiguous inputs) from piling up. */
+        private void trim() {
+            if (bound.size() > MAX_SITES) {
+                bound.clear();
+            }
+        }
+
+        private NativeOp nativeOp(String name, long[] iArgs, INDArray a, INDArray b, INDArray out) {
+            trim();
+            return (NativeOp) bound.computeIfAbsent(new Site(name, iArgs.length == 0 ? 0 : iArgs[0], a, b, out),
+                    k -> new NativeOp(name, iArgs));
+        }
+
+        private void exec(String name, long[] iArgs, INDArray a, INDArray b, INDArray out) {
+            NativeOp op = nativeOp(name, iArgs, a, b, out);
+            op.exec(b == null ? new INDArray[] {a} : new INDArray[] {a, b}, out);
+        }
+
+        private LegacyOp legacyOp(String name, double arg, INDArray x, INDArray out,
+                                  java.util.function.BiFunction<INDArray, INDArray, org.nd4j.linalg.api.ops.Op> factory) {
+            trim();
+            return (LegacyOp) bound.computeIfAbsent(new Site(name, Double.doubleToLongBits(arg), x, null, out),
+                    k -> new LegacyOp(factory));
+        }
+
+        // Row reductions [C, K] -> [C]. The reduce_* custom ops cost about half of the legacy TAD
+        // reductions (Norm1/Mean/Dot along a dimension) at these sizes. ND4J also mis-reduced a
+        // [C, 1] array along dim 1 (zero norms), so K = 1 maps to the equivalent elementwise op.
+
+        /** out_c = Σ_i |rows_ci|. */
+        void rowNorm1(INDArray rows, INDArray out) {
+            if (rows.size(1) == 1) {
+                abs(rows.reshape(rows.size(0)), out);
+            } else {
+                exec("reduce_norm1", DIM_1, rows, null, out);
+            }
+        }
+
+        /** out_c = Σ_i rows_ci. */
+        void rowSum(INDArray rows, INDArray out) {
+            if (rows.size(1) == 1) {
+                out.assign(rows.reshape(rows.size(0)));
+            } else {
+                exec("reduce_sum", DIM_1, rows, null, out);
+            }
+        }
+
+        /** out_c = mean_i rows_ci. */
+        void rowMean(INDArray rows, INDArray out) {
+            if (rows.size(1) == 1) {
+                out.assign(rows.reshape(rows.size(0)));
+            } else {
+                exec("reduce_mean", DIM_1, rows, null, out);
+            }
+        }
+
+        /** out_c = Σ_i a_ci·b_ci, via an elementwise product into scratch and a row sum. */
+        void rowDot(INDArray a, INDArray b, INDArray scratch, INDArray out) {
+            mul(a, b, scratch);
+            rowSum(scratch, out);
+        }
+
+        /**
+         * out = a ⊙ b (same shapes, or b a [C, 1] column broadcast along K: the broadcastable
+         * custom op is several times faster here than the legacy BroadcastMulOp at [120, 400]).
+         */
+        void mul(INDArray a, INDArray b, INDArray out) {
+            exec("multiply", NO_ARGS, a, b, out);
+        }
+
+        /** out = a − b (same shapes, or b a [C, 1] column broadcast along K). */
+        void sub(INDArray a, INDArray b, INDArray out) {
+            exec("subtract", NO_ARGS, a, b, out);
+        }
+
+        /** out = |x|. */
+        void abs(INDArray x, INDArray out) {
+            legacyOp("abs", 0, x, out, Abs::new).exec(x, out);
+        }
+
+        /** out = sign(x), 0 at 0. */
+        void sign(INDArray x, INDArray out) {
+            legacyOp("sign", 0, x, out, Sign::new).exec(x, out);
+        }
+
+        /**
+         * out = grad where |x| ≤ cut, 0 where |x| > cut: the straight-through gradient of a clamp
+         * to the weight range (scratch, like x, is overwritten).
+         */
+        void passUnclipped(INDArray grad, INDArray x, double cut, INDArray scratch, INDArray out) {
+            abs(x, scratch);
+            legacyOp("step", cut, scratch, scratch, (in, o) -> new Step(in, o, cut)).exec(scratch, scratch);  // 1 where clipped
+            mul(grad, scratch, scratch);
+            sub(grad, scratch, out);
+        }
+
+        /**
+         * out = clamp(in, −limit, limit). Bound minimum/maximum against [1] arrays: 3–12 µs each
+         * against 16–35 µs for the legacy scalar ops and far more for the clipbyvalue custom op.
+         */
+        void clamp(INDArray in, double limit, INDArray out) {
+            DataType type = in.dataType();
             if (bounds[0] == null || bounds[0].dataType() != type) {
                 bounds[0] = Nd4j.create(type, 1);
                 bounds[1] = Nd4j.create(type, 1);
             }
             bounds[0].putScalar(0, -limit);
             bounds[1].putScalar(0, limit);
-            return bounds;
+            exec("minimum", NO_ARGS, in, bounds[1], out);
+            exec("maximum", NO_ARGS, out, bounds[0], out);
+        }
+
+        /** out = round(in) with halves to even, like torch.round (bound rint, not the legacy op). */
+        void roundHalfEven(INDArray in, INDArray out) {
+            exec("rint", NO_ARGS, in, null, out);
+        }
+
+        /**
+         * out = rtz(in) by a round trip through an int buffer: the float-to-int conversion
+         * truncates toward zero, which is exactly rtz (§3.1), and costs far less than fmod.
+         * Callers guarantee |in| < 2^31 (values are clamped to the weight range, or bounded by
+         * g′ < 2^(M−1)).
+         */
+        void roundTowardZero(INDArray in, INDArray intScratch, INDArray out) {
+            exec("cast", CAST_INT32, in, null, intScratch);
+            switch (out.dataType()) {
+                case FLOAT -> exec("cast", CAST_FLOAT, intScratch, null, out);
+                case DOUBLE -> exec("cast", CAST_DOUBLE, intScratch, null, out);
+                default -> out.assign(intScratch);
+            }
         }
     }
 
-    private static final ThreadLocal<BoundOps> BOUND = ThreadLocal.withInitial(BoundOps::new);
+    private static final long[] NO_ARGS = {};
+    private static final long[] DIM_1 = {1};
+    private static final long[] CAST_INT32 = {9};   // libnd4j data type codes
+    private static final long[] CAST_FLOAT = {5};
+    private static final long[] CAST_DOUBLE = {6};
 
-    /** out = a ⊙ b (same shapes, or b broadcast). */
-    static void mul(INDArray a, INDArray b, INDArray out) {
-        BOUND.get().multiply.exec(new INDArray[] {a, b}, out);
-    }
+    /** An op kind with its integer/float argument and the very arrays it runs on (compared by identity). */
+    private static final class Site {
+        private final String op;
+        private final long arg;
+        private final INDArray a;
+        private final INDArray b;
+        private final INDArray out;
+        private final int hash;
 
-    /** out = |x|. */
-    static void abs(INDArray x, INDArray out) {
-        BOUND.get().abs.exec(x, out);
-    }
+        Site(String op, long arg, INDArray a, INDArray b, INDArray out) {
+            this.op = op;
+            this.arg = arg;
+            this.a = a;
+            this.b = b;
+            this.out = out;
+            int h = op.hashCode() * 31 + Long.hashCode(arg);
+            h = h * 31 + System.identityHashCode(a);
+            h = h * 31 + System.identityHashCode(b);
+            this.hash = h * 31 + System.identityHashCode(out);
+        }
 
-    /** out = sign(x), 0 at 0. */
-    static void sign(INDArray x, INDArray out) {
-        BOUND.get().sign.exec(x, out);
-    }
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Site s && s.arg == arg && s.a == a && s.b == b && s.out == out && s.op.equals(op);
+        }
 
-    /** out = a − b (same shapes, or b broadcast). */
-    static void sub(INDArray a, INDArray b, INDArray out) {
-        BOUND.get().subtract.exec(new INDArray[] {a, b}, out);
-    }
-
-    /**
-     * out = rows ⊙ column, column a [C, 1] view broadcast along K. The broadcastable custom op is
-     * several times faster here than the legacy BroadcastMulOp (measured at [120, 400]).
-     */
-    static void mulRows(INDArray rows, INDArray column, INDArray out) {
-        mul(rows, column, out);
-    }
-
-    /** out = rows − column, column a [C, 1] view broadcast along K. */
-    static void subRows(INDArray rows, INDArray column, INDArray out) {
-        sub(rows, column, out);
-    }
-
-    /**
-     * out = grad where |x| ≤ cut, 0 where |x| > cut: the straight-through gradient of a clamp to
-     * the weight range (scratch, like x, is overwritten).
-     */
-    static void passUnclipped(INDArray grad, INDArray x, double cut, INDArray scratch, INDArray out) {
-        abs(x, scratch);
-        BOUND.get().step(cut).exec(scratch, scratch);   // 1 where clipped
-        mul(grad, scratch, scratch);
-        sub(grad, scratch, out);
-    }
-
-    /**
-     * out = clamp(in, −limit, limit). Bound minimum/maximum against [1] arrays: 3–12 µs each
-     * against 16–35 µs for the legacy scalar ops and far more for the clipbyvalue custom op.
-     */
-    static void clamp(INDArray in, double limit, INDArray out) {
-        BoundOps ops = BOUND.get();
-        INDArray[] b = ops.bounds(in.dataType(), limit);
-        ops.minimum.exec(new INDArray[] {in, b[1]}, out);
-        ops.maximum.exec(new INDArray[] {out, b[0]}, out);
-    }
-
-    /** out = round(in) with halves to even, like torch.round (bound rint, not the legacy op). */
-    static void roundHalfEven(INDArray in, INDArray out) {
-        BOUND.get().rint.exec(new INDArray[] {in}, out);
-    }
-
-    /**
-     * out = rtz(in) by a round trip through an int buffer: the float-to-int conversion truncates
-     * toward zero, which is exactly rtz (§3.1), and costs far less than fmod. Callers guarantee
-     * |in| < 2^31 (values are clamped to the weight range, or bounded by g′ < 2^(M−1)).
-     */
-    static void roundTowardZero(INDArray in, INDArray intScratch, INDArray out) {
-        BoundOps ops = BOUND.get();
-        ops.toInt.exec(new INDArray[] {in}, intScratch);
-        switch (out.dataType()) {
-            case FLOAT -> ops.toFloat.exec(new INDArray[] {intScratch}, out);
-            case DOUBLE -> ops.toDouble.exec(new INDArray[] {intScratch}, out);
-            default -> out.assign(intScratch);
+        @Override
+        public int hashCode() {
+            return hash;
         }
     }
 

@@ -46,6 +46,7 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
     private INDArray gradScratchRows;
     private INDArray rowInvScaleCol;
     private INDArray rowScaleCol;
+    private final ChannelRows.Ops ops = new ChannelRows.Ops();
     private final ChannelRows.RowsView vView = new ChannelRows.RowsView();
     private final ChannelRows.RowsView gradWView = new ChannelRows.RowsView();
     private final ChannelRows.RowsView gradVView = new ChannelRows.RowsView();
@@ -103,10 +104,10 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
         Buffers.writeVector(scaleValues, rowScale);
         Buffers.writeVector(invScaleValues, rowInvScale);
         INDArray vRows = vView.of(v, channels, k);
-        ChannelRows.mulRows(vRows, rowInvScaleCol, xRows); // x = v/s
-        ChannelRows.clamp(xRows, maxLevel, qRows);
-        ChannelRows.roundHalfEven(qRows, qRows); // half-to-even, like torch.round
-        ChannelRows.mulRows(qRows, rowScaleCol, outRows); // ŵ = s·q
+        ops.mul(vRows, rowInvScaleCol, xRows); // x = v/s
+        ops.clamp(xRows, maxLevel, qRows);
+        ops.roundHalfEven(qRows, qRows); // half-to-even, like torch.round
+        ops.mul(qRows, rowScaleCol, outRows); // ŵ = s·q
         forwardDone = true;
         return out;
     }
@@ -119,9 +120,9 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
         INDArray c = gradWView.of(gradW, channels, k);
         boolean inPlace = ChannelRows.reshapesInPlace(gradV);
         INDArray g = inPlace ? gradVView.of(gradV, channels, k) : gradScratchRows;
-        ChannelRows.passUnclipped(c, xRows, maxLevel, clippedRows, g); // ∂L/∂v = c where |v/s| ≤ 2^(M−1) − 1
-        ChannelRows.rowDot(c, qRows, scratchRows, rowDotQ); // Σ c·q
-        ChannelRows.rowDot(g, xRows, scratchRows, rowDotX); // Σ_inside c·x
+        ops.passUnclipped(c, xRows, maxLevel, clippedRows, g); // ∂L/∂v = c where |v/s| ≤ 2^(M−1) − 1
+        ops.rowDot(c, qRows, scratchRows, rowDotQ); // Σ c·q
+        ops.rowDot(g, xRows, scratchRows, rowDotX); // Σ_inside c·x
         Buffers.readVector(rowDotQ, dotQValues);
         Buffers.readVector(rowDotX, dotXValues);
         for (int r = 0; r < channels; r++) {
@@ -178,6 +179,7 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
             return;
         }
         ChannelRows.unitRoundoff(type);
+        ops.clear();
         k = kk;
         dtype = type;
         rowInvScale = Nd4j.create(type, channels);

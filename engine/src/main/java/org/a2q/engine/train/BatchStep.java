@@ -10,6 +10,7 @@ import org.a2q.engine.model.GraphSpec;
 import org.a2q.engine.nn.Conv2d;
 import org.a2q.engine.nn.Dropout;
 import org.a2q.engine.nn.Graph;
+import org.a2q.engine.nn.NativeOp;
 import org.a2q.engine.nn.WeightedLayer;
 import org.a2q.engine.quant.Quantization;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -47,8 +48,13 @@ public final class BatchStep implements AutoCloseable {
     private final SoftmaxCrossEntropy replicaLoss = new SoftmaxCrossEntropy();
     private Graph replica;
     private INDArray replicaShares;     // the value arena the replica was built on
-    private List<WeightedLayer[]> transformedOnCaller;   // {graph's layer, replica's layer}: quantizers run here
-    private List<WeightedLayer[]> transformedOnWorker;   // ... and on the worker
+    private List<Quantized> transformedOnCaller;   // quantized layers whose quantizer runs on the calling thread
+    private List<Quantized> transformedOnWorker;   // ... and on the worker
+    // Bound once (a fresh INDArray.addi built a legacy op every step: 15-25 µs of dispatch each).
+    private final NativeOp arenaSum = new NativeOp("add");
+
+    /** A quantized layer in the graph, the same layer in the replica, and the op adding their dL/dŵ. */
+    private record Quantized(WeightedLayer layer, WeightedLayer replica, NativeOp gradSum) { }
     private SpinHandoffWorker worker;
     private int correct;
     private boolean lastSplit;
@@ -108,7 +114,7 @@ public final class BatchStep implements AutoCloseable {
             double[] losses = new double[2];
             runOnBoth(() -> losses[0] = forwardBackward(graph, loss, head, labels, 0, first, size),
                     () -> losses[1] = forwardBackward(replica, replicaLoss, tail, labels, first, second, size));
-            graph.gradArena().addi(replica.gradArena());
+            arenaSum.exec(new INDArray[] {graph.gradArena(), replica.gradArena()}, graph.gradArena());
             if (quantized) {
                 runOnBoth(() -> transformBackward(transformedOnCaller), () -> transformBackward(transformedOnWorker));
             }
@@ -125,11 +131,11 @@ public final class BatchStep implements AutoCloseable {
     }
 
     /** ŵ of each layer's quantizer, handed to the layer in both graphs. */
-    private static void transformForward(List<WeightedLayer[]> layers) {
-        for (WeightedLayer[] pair : layers) {
-            INDArray w = pair[0].weightTransform().forward(pair[0].weight().value());
-            pair[0].useTransformedWeight(w);
-            pair[1].useTransformedWeight(w);
+    private static void transformForward(List<Quantized> layers) {
+        for (Quantized q : layers) {
+            INDArray w = q.layer().weightTransform().forward(q.layer().weight().value());
+            q.layer().useTransformedWeight(w);
+            q.replica().useTransformedWeight(w);
         }
     }
 
@@ -138,20 +144,20 @@ public final class BatchStep implements AutoCloseable {
      * once, overwriting dL/dv and the quantizer's own gradients in the graph's arena (the
      * replica's arena, already added, holds nothing for them: its layers never ran a quantizer).
      */
-    private static void transformBackward(List<WeightedLayer[]> layers) {
-        for (WeightedLayer[] pair : layers) {
-            INDArray gradW = pair[0].transformedWeightGrad();
-            gradW.addi(pair[1].transformedWeightGrad());
-            pair[0].weightTransform().backward(gradW, pair[0].weight().grad());
+    private static void transformBackward(List<Quantized> layers) {
+        for (Quantized q : layers) {
+            INDArray gradW = q.layer().transformedWeightGrad();
+            q.gradSum().exec(new INDArray[] {gradW, q.replica().transformedWeightGrad()}, gradW);
+            q.layer().weightTransform().backward(gradW, q.layer().weight().grad());
         }
     }
 
     /** Back to each layer running its own quantizer (evaluation, reports, whole batches). */
     private void useOwnTransforms() {
-        for (List<WeightedLayer[]> side : List.of(transformedOnCaller, transformedOnWorker)) {
-            for (WeightedLayer[] pair : side) {
-                pair[0].useTransformedWeight(null);
-                pair[1].useTransformedWeight(null);
+        for (List<Quantized> side : List.of(transformedOnCaller, transformedOnWorker)) {
+            for (Quantized q : side) {
+                q.layer().useTransformedWeight(null);
+                q.replica().useTransformedWeight(null);
             }
         }
     }
@@ -203,21 +209,21 @@ public final class BatchStep implements AutoCloseable {
      * weights) on one side, conv1, conv2, fc2 and fc3 (13,470) on the other.
      */
     private void divideTransforms() {
-        List<WeightedLayer[]> pairs = new ArrayList<>();
+        List<Quantized> pairs = new ArrayList<>();
         List<Graph.Node> mine = graph.nodes();
         List<Graph.Node> theirs = replica.nodes();
         for (int i = 0; i < mine.size(); i++) {
             if (mine.get(i).layer() instanceof WeightedLayer l && l.weightTransform() != null) {
-                pairs.add(new WeightedLayer[] {l, (WeightedLayer) theirs.get(i).layer()});
+                pairs.add(new Quantized(l, (WeightedLayer) theirs.get(i).layer(), new NativeOp("add")));
             }
         }
-        pairs.sort(Comparator.comparingLong((WeightedLayer[] p) -> -p[0].weight().length()));
+        pairs.sort(Comparator.comparingLong((Quantized p) -> -p.layer().weight().length()));
         transformedOnCaller = new ArrayList<>();
         transformedOnWorker = new ArrayList<>();
         long callerLoad = 0;
         long workerLoad = 0;
-        for (WeightedLayer[] p : pairs) {
-            long cost = Math.max(p[0].weight().length(), TRANSFORM_OVERHEAD);
+        for (Quantized p : pairs) {
+            long cost = Math.max(p.layer().weight().length(), TRANSFORM_OVERHEAD);
             if (callerLoad <= workerLoad) {
                 transformedOnCaller.add(p);
                 callerLoad += cost;
