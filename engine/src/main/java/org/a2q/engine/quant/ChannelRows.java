@@ -126,8 +126,7 @@ final class ChannelRows {
             if (rows.size(1) == 1) {
                 abs(rows.reshape(rows.size(0)), out);
             } else if (rows.length() >= GEMV_ROWS) {
-                absRows = rows.dataType() == (absRows == null ? null : absRows.dataType()) && java.util.Arrays.equals(absRows.shape(), rows.shape())
-                        ? absRows : Nd4j.create(rows.dataType(), rows.shape());
+                absRows = Buffers.like(absRows, rows);
                 abs(rows, absRows);
                 rowProduct(absRows, 1.0, out);
             } else {
@@ -137,23 +136,22 @@ final class ChannelRows {
 
         /** out_c = Σ_i rows_ci. */
         void rowSum(INDArray rows, INDArray out) {
-            if (rows.size(1) == 1) {
-                out.assign(rows.reshape(rows.size(0)));
-            } else if (rows.length() >= GEMV_ROWS) {
-                rowProduct(rows, 1.0, out);
-            } else {
-                exec("reduce_sum", DIM_1, rows, null, out);
-            }
+            reduceRows(rows, "reduce_sum", 1.0, out);
         }
 
         /** out_c = mean_i rows_ci (for large rows Σ_i rows_ci·fl(1/K): any centre will do, see the callers). */
         void rowMean(INDArray rows, INDArray out) {
+            reduceRows(rows, "reduce_mean", 1.0 / rows.size(1), out);
+        }
+
+        /** A row sum (weight 1) or mean (weight 1/K): reduce op for small rows, matrix product for large. */
+        private void reduceRows(INDArray rows, String reduceOp, double weight, INDArray out) {
             if (rows.size(1) == 1) {
                 out.assign(rows.reshape(rows.size(0)));
             } else if (rows.length() >= GEMV_ROWS) {
-                rowProduct(rows, 1.0 / rows.size(1), out);
+                rowProduct(rows, weight, out);
             } else {
-                exec("reduce_mean", DIM_1, rows, null, out);
+                exec(reduceOp, DIM_1, rows, null, out);
             }
         }
 
