@@ -36,6 +36,9 @@ public final class Conv2d extends WeightedLayer {
     private boolean channelMajorOutput;
     private INDArray input;
     private INDArray effectiveWeight;
+    // batch <-> channel views for dW as a convolution, kept while the arrays stay (see ViewCache)
+    private final ViewCache inputCN = new ViewCache(a -> a.permute(1, 0, 2, 3));
+    private final ViewCache gradOutputCN = new ViewCache(a -> a.permute(1, 0, 2, 3));
     private INDArray output;
     private INDArray weightGradConv;
     private INDArray inputGradConv;
@@ -157,8 +160,8 @@ public final class Conv2d extends WeightedLayer {
         long ohFull = xs[2] + 2L * padH - (ys[2] - 1) * strideH;
         long owFull = xs[3] + 2L * padW - (ys[3] - 1) * strideW;
         weightGradConv = Buffers.ensure(weightGradConv, input.dataType(), inChannels, outChannels, ohFull, owFull);
-        INDArray xT = input.permute(1, 0, 2, 3);
-        INDArray dyT = gradOutput.permute(1, 0, 2, 3);
+        INDArray xT = inputCN.of(input);
+        INDArray dyT = gradOutputCN.of(gradOutput);
         if (weightGradConvOp == null || weightGradConvH != ys[2] || weightGradConvW != ys[3]) {
             weightGradConvOp = new NativeOp("conv2d", ys[2], ys[3], 1, 1, padH, padW, strideH, strideW, 0, 0, 1);
             weightGradConvH = ys[2];

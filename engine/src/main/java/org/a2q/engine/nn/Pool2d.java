@@ -25,6 +25,11 @@ public final class Pool2d extends Layer {
     private final NativeOp forwardOp;
     private final NativeOp backwardOp;
     private INDArray input;
+    // NCHW <-> channel-major views of arrays that stay the same from step to step (see ViewCache)
+    private final ViewCache inputCN = new ViewCache(a -> a.permute(1, 0, 2, 3));
+    private final ViewCache pooledNCHW = new ViewCache(a -> a.permute(1, 0, 2, 3));
+    private final ViewCache gradOutputCN = new ViewCache(a -> a.permute(1, 0, 2, 3));
+    private final ViewCache gradInCNView = new ViewCache(a -> a.permute(1, 0, 2, 3));
     private INDArray output;
     // Channel-major mode: the input is the NCHW view of a [C, N, H, W] array (ColumnConv). oneDNN
     // pools that array as if it were NCHW with N and C swapped — the same windows — and measured
@@ -88,11 +93,11 @@ public final class Pool2d extends Layer {
         output = Buffers.ensure(output, input.dataType(), outputShape(input.shape()));
         channelMajor = Buffers.isChannelMajorView(input);
         if (channelMajor) {
-            INDArray inCN = input.permute(1, 0, 2, 3);
+            INDArray inCN = inputCN.of(input);
             long[] o = output.shape();
             pooledCN = Buffers.ensure(pooledCN, input.dataType(), o[1], o[0], o[2], o[3]);
             forwardOp.exec(new INDArray[] {inCN}, pooledCN);
-            output.assign(pooledCN.permute(1, 0, 2, 3));
+            output.assign(pooledNCHW.of(pooledCN));
             return output;
         }
         forwardOp.exec(new INDArray[] {input}, output);
@@ -106,10 +111,10 @@ public final class Pool2d extends Layer {
             return;
         }
         if (channelMajor) {
-            INDArray inCN = input.permute(1, 0, 2, 3);
+            INDArray inCN = inputCN.of(input);
             gradCN = Buffers.ensure(gradCN, gradOutput.dataType(), pooledCN.shape());
-            gradCN.assign(gradOutput.permute(1, 0, 2, 3));
-            INDArray target = gradIn.permute(1, 0, 2, 3);
+            gradCN.assign(gradOutputCN.of(gradOutput));
+            INDArray target = gradInCNView.of(gradIn);
             if (Buffers.isDense(target)) {
                 backwardOp.exec(new INDArray[] {inCN, gradCN}, target);
             } else {
