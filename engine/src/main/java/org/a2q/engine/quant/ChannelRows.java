@@ -2,13 +2,16 @@ package org.a2q.engine.quant;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import org.a2q.engine.EngineException;
 import org.a2q.engine.nn.Buffers;
 import org.a2q.engine.nn.LegacyOp;
 import org.a2q.engine.nn.NativeOp;
+import org.a2q.engine.nn.StepMask;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scalar.Step;
+import org.nd4j.linalg.api.ops.Op;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Sign;
 import org.nd4j.linalg.factory.Nd4j;
@@ -96,22 +99,21 @@ final class ChannelRows {
             }
         }
 
-        private NativeOp nativeOp(String name, long[] iArgs, INDArray a, INDArray b, INDArray out) {
+        /** The op bound to this site, made on first use. */
+        private <T> T at(Site site, Supplier<T> make) {
             trim();
-            return (NativeOp) bound.computeIfAbsent(new Site(name, iArgs.length == 0 ? 0 : iArgs[0], a, b, out),
-                    k -> new NativeOp(name, iArgs));
+            @SuppressWarnings("unchecked")
+            T op = (T) bound.computeIfAbsent(site, k -> make.get());
+            return op;
         }
 
         private void exec(String name, long[] iArgs, INDArray a, INDArray b, INDArray out) {
-            NativeOp op = nativeOp(name, iArgs, a, b, out);
+            NativeOp op = at(new Site(name, iArgs.length == 0 ? 0 : iArgs[0], a, b, out), () -> new NativeOp(name, iArgs));
             op.exec(b == null ? new INDArray[] {a} : new INDArray[] {a, b}, out);
         }
 
-        private LegacyOp legacyOp(String name, double arg, INDArray x, INDArray out,
-                                  java.util.function.BiFunction<INDArray, INDArray, org.nd4j.linalg.api.ops.Op> factory) {
-            trim();
-            return (LegacyOp) bound.computeIfAbsent(new Site(name, Double.doubleToLongBits(arg), x, null, out),
-                    k -> new LegacyOp(factory));
+        private LegacyOp legacyOp(String name, INDArray x, INDArray out, BiFunction<INDArray, INDArray, Op> factory) {
+            return at(new Site(name, 0, x, null, out), () -> new LegacyOp(factory));
         }
 
         // Row reductions [C, K] -> [C]. The reduce_* custom ops cost about half of the legacy TAD
@@ -161,8 +163,8 @@ final class ChannelRows {
             INDArray weights = constants.computeIfAbsent(k + "/" + rows.dataType() + "/" + w,
                     key -> Nd4j.valueArrayOf(new long[] {k, 1}, w, rows.dataType()));
             INDArray column = columns.computeIfAbsent(out, o -> o.reshape(o.length(), 1));
-            NativeOp op = (NativeOp) bound.computeIfAbsent(new Site("matmul", 0, rows, weights, column),
-                    key -> new NativeOp("matmul", 0, 0, 0).withFloatArgs(1.0, 0.0));
+            NativeOp op = at(new Site("matmul", 0, rows, weights, column),
+                    () -> new NativeOp("matmul", 0, 0, 0).withFloatArgs(1.0, 0.0));
             op.exec(new INDArray[] {rows, weights}, column);
         }
 
@@ -187,12 +189,12 @@ final class ChannelRows {
 
         /** out = |x|. */
         void abs(INDArray x, INDArray out) {
-            legacyOp("abs", 0, x, out, Abs::new).exec(x, out);
+            legacyOp("abs", x, out, Abs::new).exec(x, out);
         }
 
         /** out = sign(x), 0 at 0. */
         void sign(INDArray x, INDArray out) {
-            legacyOp("sign", 0, x, out, Sign::new).exec(x, out);
+            legacyOp("sign", x, out, Sign::new).exec(x, out);
         }
 
         /**
@@ -201,7 +203,8 @@ final class ChannelRows {
          */
         void passUnclipped(INDArray grad, INDArray x, double cut, INDArray scratch, INDArray out) {
             abs(x, scratch);
-            legacyOp("step", cut, scratch, scratch, (in, o) -> new Step(in, o, cut)).exec(scratch, scratch);  // 1 where clipped
+            StepMask clipped = at(new Site("step", Double.doubleToLongBits(cut), scratch, null, scratch), () -> new StepMask(cut));
+            clipped.exec(scratch, scratch);   // 1 where clipped
             mul(grad, scratch, scratch);
             sub(grad, scratch, out);
         }

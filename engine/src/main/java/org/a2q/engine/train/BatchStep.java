@@ -109,14 +109,14 @@ public final class BatchStep implements AutoCloseable {
         try {
             boolean quantized = !transformedOnCaller.isEmpty();
             if (quantized) {
-                runOnBoth(() -> transformForward(transformedOnCaller), () -> transformForward(transformedOnWorker));
+                worker.runBoth(() -> transformForward(transformedOnCaller), () -> transformForward(transformedOnWorker));
             }
             double[] losses = new double[2];
-            runOnBoth(() -> losses[0] = forwardBackward(graph, loss, head, labels, 0, first, size),
+            worker.runBoth(() -> losses[0] = forwardBackward(graph, loss, head, labels, 0, first, size),
                     () -> losses[1] = forwardBackward(replica, replicaLoss, tail, labels, first, second, size));
             arenaSum.exec(new INDArray[] {graph.gradArena(), replica.gradArena()}, graph.gradArena());
             if (quantized) {
-                runOnBoth(() -> transformBackward(transformedOnCaller), () -> transformBackward(transformedOnWorker));
+                worker.runBoth(() -> transformBackward(transformedOnCaller), () -> transformBackward(transformedOnWorker));
             }
             correct = loss.correct() + replicaLoss.correct();
             return (losses[0] * first + losses[1] * second) / size;
@@ -125,15 +125,10 @@ public final class BatchStep implements AutoCloseable {
         }
     }
 
-    /** Runs mine on this thread and theirs on the worker, returning when both are done. */
-    private void runOnBoth(Runnable mine, Runnable theirs) {
-        worker.runBoth(mine, theirs);
-    }
-
     /** ŵ of each layer's quantizer, handed to the layer in both graphs. */
     private static void transformForward(List<Quantized> layers) {
         for (Quantized q : layers) {
-            INDArray w = q.layer().weightTransform().forward(q.layer().weight().value());
+            INDArray w = q.layer().effectiveWeight();   // runs the quantizer: no weight is supplied between steps
             q.layer().useTransformedWeight(w);
             q.replica().useTransformedWeight(w);
         }
