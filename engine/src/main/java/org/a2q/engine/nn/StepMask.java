@@ -1,21 +1,21 @@
 package org.a2q.engine.nn;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scalar.Step;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * out = [x &gt; cutoff] (1 or 0): ND4J's legacy Step op through a reusable context
- * ({@link LegacyOp}), the mask of every straight-through and ReLU gradient. Through a context it
- * measured 1.2 µs on 150 values and 10–12 µs on [120,400] and [64,6,14,14] (2 threads). The
- * cutoff is fixed per instance ({@link #cutoff()}).
+ * out = [x &gt; cutoff] (1 or 0): libnd4j's legacy Step loop called directly ({@link LegacyLoop}),
+ * the mask of the ReLU gradient. The cutoff is fixed per instance ({@link #cutoff()}); the loop
+ * stays bound to the arrays of the last call.
  */
 public final class StepMask {
     private final double cutoff;
-    private final LegacyOp step;
+    private INDArray cutoffValue;   // [1] holding the cutoff, in the type of x
+    private LegacyLoop step;
 
     public StepMask(double cutoff) {
         this.cutoff = cutoff;
-        this.step = new LegacyOp((x, out) -> new Step(x, out, cutoff));
     }
 
     public double cutoff() {
@@ -24,6 +24,16 @@ public final class StepMask {
 
     /** out = [x &gt; cutoff]; x and out of the same shape and type (out may be x). */
     public void exec(INDArray x, INDArray out) {
-        step.exec(x, out);
+        DataType type = x.dataType();
+        if (cutoffValue == null || cutoffValue.dataType() != type) {
+            cutoffValue = Nd4j.create(type, 1).putScalar(0, cutoff);
+            step = null;
+        }
+        if (step == null) {
+            step = LegacyLoop.scalar(LegacyLoop.Scalar.STEP, x, cutoffValue, out);
+        } else {
+            step.rebind(x, cutoffValue, out);
+        }
+        step.run();
     }
 }

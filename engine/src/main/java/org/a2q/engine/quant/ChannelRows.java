@@ -2,18 +2,13 @@ package org.a2q.engine.quant;
 
 import java.util.HashMap;
 import java.util.Map;
-import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.a2q.engine.EngineException;
 import org.a2q.engine.nn.Buffers;
-import org.a2q.engine.nn.LegacyOp;
+import org.a2q.engine.nn.LegacyLoop;
 import org.a2q.engine.nn.NativeOp;
-import org.a2q.engine.nn.StepMask;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.Op;
-import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
-import org.nd4j.linalg.api.ops.impl.transforms.same.Sign;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** Views of a weight tensor [Cout, …] as [Cout, K] rows, one per output channel (a2q-math.md §1). */
@@ -79,8 +74,7 @@ final class ChannelRows {
         /** A quantizer has about 25 call sites; more means its caller passes fresh arrays (copies) each call. */
         private static final int MAX_SITES = 128;
         private final Map<Site, Object> bound = new HashMap<>();
-        private final INDArray[] bounds = new INDArray[2];     // [1] arrays: a clamp's −limit and limit
-        private final Map<String, INDArray> constants = new HashMap<>();        // ones (or 1/K) vectors [K, 1]
+        private final Map<String, INDArray> constants = new HashMap<>();        // ones (or 1/K) vectors [K, 1], [1] scalars
         private final Map<INDArray, INDArray> columns = new java.util.IdentityHashMap<>();   // [C] outputs as [C, 1]
         private INDArray absRows;                                              // |rows| for large row norms
 
@@ -112,16 +106,17 @@ final class ChannelRows {
             op.exec(b == null ? new INDArray[] {a} : new INDArray[] {a, b}, out);
         }
 
-        private LegacyOp legacyOp(String name, INDArray x, INDArray out, BiFunction<INDArray, INDArray, Op> factory) {
-            return at(new Site(name, 0, x, null, out), () -> new LegacyOp(factory));
+        /** The legacy loop bound to this site, made on first use. */
+        private LegacyLoop loop(String name, long arg, INDArray a, INDArray b, INDArray out, Supplier<LegacyLoop> make) {
+            return at(new Site(name, arg, a, b, out), make);
         }
 
-        // Row reductions [C, K] -> [C]. The reduce_* custom ops cost about half of the legacy TAD
-        // reductions (Norm1/Mean/Dot along a dimension) at small sizes, but they are a scalar loop:
-        // on [120, 400] reduce_sum took 23.6 µs against 6.5 for a matrix product with a ones
-        // vector (on [84, 120] 5.1 against 5.7, on [16, 150] 2.1 against 4.4), so large rows are
-        // summed by a matrix product. ND4J also mis-reduced a [C, 1] array along dim 1 (zero
-        // norms), so K = 1 maps to the equivalent elementwise op.
+        // Row reductions [C, K] -> [C]. libnd4j's legacy row reduction called directly (LegacyLoop)
+        // is a scalar loop: on [120, 400] a row sum took 23.4 µs against 6.5 for a matrix product
+        // with a ones vector, on [84, 120] 3.6 against 5.4, on [16, 150] 1.1 against 4.6 and on
+        // [6, 25] 0.2 against 4.5 (the matrix product's dispatch), so large rows are summed by a
+        // matrix product. ND4J also mis-reduced a [C, 1] array along dim 1 (zero norms), so K = 1
+        // maps to the equivalent elementwise op.
 
         /** out_c = Σ_i |rows_ci|. */
         void rowNorm1(INDArray rows, INDArray out) {
@@ -132,28 +127,28 @@ final class ChannelRows {
                 abs(rows, absRows);
                 rowProduct(absRows, 1.0, out);
             } else {
-                exec("reduce_norm1", DIM_1, rows, null, out);
+                loop("norm1", 0, rows, null, out, () -> LegacyLoop.rowReduce(LegacyLoop.RowReduce.NORM1, rows, out)).run();
             }
         }
 
         /** out_c = Σ_i rows_ci. */
         void rowSum(INDArray rows, INDArray out) {
-            reduceRows(rows, "reduce_sum", 1.0, out);
+            reduceRows(rows, LegacyLoop.RowReduce.SUM, 1.0, out);
         }
 
         /** out_c = mean_i rows_ci (for large rows Σ_i rows_ci·fl(1/K): any centre will do, see the callers). */
         void rowMean(INDArray rows, INDArray out) {
-            reduceRows(rows, "reduce_mean", 1.0 / rows.size(1), out);
+            reduceRows(rows, LegacyLoop.RowReduce.MEAN, 1.0 / rows.size(1), out);
         }
 
         /** A row sum (weight 1) or mean (weight 1/K): reduce op for small rows, matrix product for large. */
-        private void reduceRows(INDArray rows, String reduceOp, double weight, INDArray out) {
+        private void reduceRows(INDArray rows, LegacyLoop.RowReduce reduceOp, double weight, INDArray out) {
             if (rows.size(1) == 1) {
                 out.assign(rows.reshape(rows.size(0)));
             } else if (rows.length() >= GEMV_ROWS) {
                 rowProduct(rows, weight, out);
             } else {
-                exec(reduceOp, DIM_1, rows, null, out);
+                loop(reduceOp.name(), 0, rows, null, out, () -> LegacyLoop.rowReduce(reduceOp, rows, out)).run();
             }
         }
 
@@ -175,26 +170,34 @@ final class ChannelRows {
         }
 
         /**
-         * out = a ⊙ b (same shapes, or b a [C, 1] column broadcast along K: the broadcastable
-         * custom op is several times faster here than the legacy BroadcastMulOp at [120, 400]).
+         * out = a ⊙ b (same shapes: a legacy loop; or b a [C, 1] column broadcast along K: the
+         * broadcastable custom op, 6.0 µs at [120, 400] against 22.7 for the legacy broadcast loop).
          */
         void mul(INDArray a, INDArray b, INDArray out) {
-            exec("multiply", NO_ARGS, a, b, out);
+            elementwise("multiply", LegacyLoop.Pairwise.MULTIPLY, a, b, out);
         }
 
         /** out = a − b (same shapes, or b a [C, 1] column broadcast along K). */
         void sub(INDArray a, INDArray b, INDArray out) {
-            exec("subtract", NO_ARGS, a, b, out);
+            elementwise("subtract", LegacyLoop.Pairwise.SUBTRACT, a, b, out);
+        }
+
+        private void elementwise(String customOp, LegacyLoop.Pairwise op, INDArray a, INDArray b, INDArray out) {
+            if (a.length() == b.length()) {
+                loop(customOp, 0, a, b, out, () -> LegacyLoop.pairwise(op, a, b, out)).run();
+            } else {
+                exec(customOp, NO_ARGS, a, b, out);
+            }
         }
 
         /** out = |x|. */
         void abs(INDArray x, INDArray out) {
-            legacyOp("abs", x, out, Abs::new).exec(x, out);
+            loop("abs", 0, x, null, out, () -> LegacyLoop.transform(LegacyLoop.Transform.ABS, x, out)).run();
         }
 
         /** out = sign(x), 0 at 0. */
         void sign(INDArray x, INDArray out) {
-            legacyOp("sign", x, out, Sign::new).exec(x, out);
+            loop("sign", 0, x, null, out, () -> LegacyLoop.transform(LegacyLoop.Transform.SIGN, x, out)).run();
         }
 
         /**
@@ -203,8 +206,9 @@ final class ChannelRows {
          */
         void passUnclipped(INDArray grad, INDArray x, double cut, INDArray scratch, INDArray out) {
             abs(x, scratch);
-            StepMask clipped = at(new Site("step", Double.doubleToLongBits(cut), scratch, null, scratch), () -> new StepMask(cut));
-            clipped.exec(scratch, scratch);   // 1 where clipped
+            INDArray cutoff = scalar("cut", cut, x.dataType());
+            loop("step", 0, scratch, cutoff, scratch,
+                    () -> LegacyLoop.scalar(LegacyLoop.Scalar.STEP, scratch, cutoff, scratch)).run();   // 1 where clipped
             mul(grad, scratch, scratch);
             sub(grad, scratch, out);
         }
@@ -214,20 +218,35 @@ final class ChannelRows {
          * against 16–35 µs for the legacy scalar ops and far more for the clipbyvalue custom op.
          */
         void clamp(INDArray in, double limit, INDArray out) {
-            DataType type = in.dataType();
-            if (bounds[0] == null || bounds[0].dataType() != type) {
-                bounds[0] = Nd4j.create(type, 1);
-                bounds[1] = Nd4j.create(type, 1);
-            }
-            bounds[0].putScalar(0, -limit);
-            bounds[1].putScalar(0, limit);
-            exec("minimum", NO_ARGS, in, bounds[1], out);
-            exec("maximum", NO_ARGS, out, bounds[0], out);
+            INDArray upper = scalar("upper", limit, in.dataType());
+            INDArray lower = scalar("lower", -limit, in.dataType());
+            loop("minimum", 0, in, upper, out, () -> LegacyLoop.scalar(LegacyLoop.Scalar.MIN, in, upper, out)).run();
+            loop("maximum", 0, out, lower, out, () -> LegacyLoop.scalar(LegacyLoop.Scalar.MAX, out, lower, out)).run();
         }
 
-        /** out = round(in) with halves to even, like torch.round (bound rint, not the legacy op). */
+        /**
+         * out = round(in) with halves to even, like torch.round, for |in| &lt; 2^22 (callers clamp
+         * first): in + 1.5·2^23 − 1.5·2^23 in float (2^52 in double), as FakeQuantKernel explains;
+         * 2 × 0.14 µs on small rows against 2.3 for the rint op, 28 µs on [120, 400] against 2 × 5.
+         */
         void roundHalfEven(INDArray in, INDArray out) {
-            exec("rint", NO_ARGS, in, null, out);
+            DataType type = in.dataType();
+            INDArray magic = scalar("magic", type == DataType.DOUBLE ? 0x1.8p52 : 0x1.8p23, type);
+            loop("round+", 0, in, magic, out, () -> LegacyLoop.scalar(LegacyLoop.Scalar.ADD, in, magic, out)).run();
+            loop("round-", 0, out, magic, out, () -> LegacyLoop.scalar(LegacyLoop.Scalar.SUBTRACT, out, magic, out)).run();
+        }
+
+        /** A one-element array of the given type holding value, one per name (a loop reads it at each call). */
+        private INDArray scalar(String name, double value, DataType type) {
+            INDArray a = constants.get(name);
+            if (a == null || a.dataType() != type) {
+                a = Nd4j.create(type, 1);
+                constants.put(name, a);
+            }
+            if (a.getDouble(0) != value) {
+                a.putScalar(0, value);
+            }
+            return a;
         }
 
         /**
@@ -237,22 +256,14 @@ final class ChannelRows {
          * g′ < 2^(M−1)).
          */
         void roundTowardZero(INDArray in, INDArray intScratch, INDArray out) {
-            exec("cast", CAST_INT32, in, null, intScratch);
-            switch (out.dataType()) {
-                case FLOAT -> exec("cast", CAST_FLOAT, intScratch, null, out);
-                case DOUBLE -> exec("cast", CAST_DOUBLE, intScratch, null, out);
-                default -> out.assign(intScratch);
-            }
+            loop("toInt", 0, in, null, intScratch, () -> LegacyLoop.convert(in, intScratch)).run();
+            loop("fromInt", 0, intScratch, null, out, () -> LegacyLoop.convert(intScratch, out)).run();
         }
     }
 
     /** Rows with at least this many values are summed by a matrix product (see Ops.rowSum). */
     static final long GEMV_ROWS = 16_384;
     private static final long[] NO_ARGS = {};
-    private static final long[] DIM_1 = {1};
-    private static final long[] CAST_INT32 = {9};   // libnd4j data type codes
-    private static final long[] CAST_FLOAT = {5};
-    private static final long[] CAST_DOUBLE = {6};
 
     /** An op kind with its integer/float argument and the very arrays it runs on (compared by identity). */
     private static final class Site {

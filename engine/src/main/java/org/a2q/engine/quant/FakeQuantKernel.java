@@ -1,8 +1,7 @@
 package org.a2q.engine.quant;
 
 import org.a2q.engine.nn.Buffers;
-import org.a2q.engine.nn.NativeOp;
-import org.a2q.engine.nn.StepMask;
+import org.a2q.engine.nn.LegacyLoop;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -21,59 +20,74 @@ import org.nd4j.linalg.factory.Nd4j;
  * (x.div(s), max, min, rint), which a test asserts over ties and random values.
  */
 final class FakeQuantKernel {
-    // One op per call site, so that each keeps its arrays bound from step to step (rebinding
-    // allocates native wrappers: ~5 µs a call on small arrays, see ChannelRows.Ops).
-    private final NativeOp divide = new NativeOp("divide");
-    private final NativeOp rescale = new NativeOp("multiply");
-    private final NativeOp add = new NativeOp("add");
-    private final NativeOp subtract = new NativeOp("subtract");
-    private final NativeOp maskDifference = new NativeOp("subtract");
-    private final NativeOp maskGradient = new NativeOp("multiply");
-    // Bound broadcast ops with the bound in a [1] array: 3 µs on [64,120] and 12 µs on
-    // [64,6,14,14] against 16 and 35 µs for the legacy ScalarMax/ScalarMin (1 thread).
-    private final NativeOp maximum = new NativeOp("maximum");
-    private final NativeOp minimum = new NativeOp("minimum");
+    // Each call site keeps its loop bound to its arrays from step to step (LegacyLoop: one native
+    // call with the arrays' descriptors looked up once). Bounds and the scale are one-element
+    // arrays, read by the loops at each call.
+    private LegacyLoop divide;
+    private LegacyLoop maximum;
+    private LegacyLoop minimum;
+    private LegacyLoop add;
+    private LegacyLoop subtract;
+    private LegacyLoop rescale;
+    private LegacyLoop lowerStep;       // [t > lowerCut]
+    private LegacyLoop upperStep;       // [t > hi]
+    private LegacyLoop maskDifference;
+    private LegacyLoop maskGradient;
     private INDArray scale;      // [1] holding s, in the data type of the tensors
     private INDArray lower;      // [1] holding lo
     private INDArray upper;      // [1] holding hi
+    private INDArray lowerCutoff;    // [1] holding the lower cutoff of the mask
     private INDArray magic;      // [1] holding 1.5·2^(significand bits − 1): 1.5·2^23 for float
     private INDArray mask;
     private INDArray above;
-    private StepMask lowerStep;  // [t > lowerCut]; cutoffs are fixed per quantizer (and ReLU fold)
-    private StepMask upperStep;  // [t > hi]
 
     /** t = x/s and q = round_half_even(clamp(t, lo, hi)); t and q preallocated like x. */
     void codes(INDArray x, double s, double lo, double hi, INDArray t, INDArray q) {
         bindScalars(x.dataType(), s);
         lower.putScalar(0, lo);
         upper.putScalar(0, hi);
-        divide.exec(new INDArray[] {x, scale}, t);
-        maximum.exec(new INDArray[] {t, lower}, q);
-        minimum.exec(new INDArray[] {q, upper}, q);
-        add.exec(new INDArray[] {q, magic}, q);         // c + 1.5·2^23: rounded to an integer, ties to even
-        subtract.exec(new INDArray[] {q, magic}, q);    // exact
+        divide = bind(divide, LegacyLoop.Scalar.DIVIDE, x, scale, t);
+        maximum = bind(maximum, LegacyLoop.Scalar.MAX, t, lower, q);
+        minimum = bind(minimum, LegacyLoop.Scalar.MIN, q, upper, q);
+        add = bind(add, LegacyLoop.Scalar.ADD, q, magic, q);
+        subtract = bind(subtract, LegacyLoop.Scalar.SUBTRACT, q, magic, q);
+        divide.run();
+        maximum.run();
+        minimum.run();
+        add.run();          // c + 1.5·2^23: rounded to an integer, ties to even
+        subtract.run();     // exact
     }
 
     /** out = q·s, with the s of the last {@link #codes} call. */
     void times(INDArray q, double s, INDArray out) {
         bindScalars(q.dataType(), s);
-        rescale.exec(new INDArray[] {q, scale}, out);
+        rescale = bind(rescale, LegacyLoop.Scalar.MULTIPLY, q, scale, out);
+        rescale.run();
     }
 
     /** out = dy·[lowerCut < t ≤ hi]: the straight-through gradient of the clamp. */
     void passMask(INDArray dy, INDArray t, double lowerCut, double hi, INDArray out) {
         mask = Buffers.like(mask, t);
         above = Buffers.like(above, t);
-        if (lowerStep == null || lowerStep.cutoff() != lowerCut) {
-            lowerStep = new StepMask(lowerCut);
+        allocateScalars(t.dataType());
+        lowerCutoff.putScalar(0, lowerCut);
+        upper.putScalar(0, hi);
+        lowerStep = bind(lowerStep, LegacyLoop.Scalar.STEP, t, lowerCutoff, mask);
+        upperStep = bind(upperStep, LegacyLoop.Scalar.STEP, t, upper, above);
+        if (maskDifference == null) {
+            maskDifference = LegacyLoop.pairwise(LegacyLoop.Pairwise.SUBTRACT, mask, above, mask);
+            maskGradient = LegacyLoop.pairwise(LegacyLoop.Pairwise.MULTIPLY, dy, mask, out);
         }
-        if (upperStep == null || upperStep.cutoff() != hi) {
-            upperStep = new StepMask(hi);
-        }
-        lowerStep.exec(t, mask);                  // [t > lowerCut]
-        upperStep.exec(t, above);                 // [t > hi]
-        maskDifference.exec(new INDArray[] {mask, above}, mask);
-        maskGradient.exec(new INDArray[] {dy, mask}, out);
+        maskDifference.rebind(mask, above, mask);
+        maskGradient.rebind(dy, mask, out);
+        lowerStep.run();
+        upperStep.run();
+        maskDifference.run();
+        maskGradient.run();
+    }
+
+    private static LegacyLoop bind(LegacyLoop loop, LegacyLoop.Scalar op, INDArray x, INDArray s, INDArray z) {
+        return loop == null ? LegacyLoop.scalar(op, x, s, z) : loop.rebind(x, s, z);
     }
 
     /** Σ a·b over two same-shaped contiguous tensors. */
@@ -87,12 +101,17 @@ final class FakeQuantKernel {
     }
 
     private void bindScalars(DataType type, double s) {
+        allocateScalars(type);
+        scale.putScalar(0, s);
+    }
+
+    private void allocateScalars(DataType type) {
         if (scale == null || scale.dataType() != type) {
             scale = Nd4j.create(type, 1);
             lower = Nd4j.create(type, 1);
             upper = Nd4j.create(type, 1);
+            lowerCutoff = Nd4j.create(type, 1);
             magic = Nd4j.create(type, 1).assign(type == DataType.DOUBLE ? 1.5 * Math.pow(2, 52) : 1.5 * Math.pow(2, 23));
         }
-        scale.putScalar(0, s);
     }
 }
