@@ -6,7 +6,7 @@ import java.util.function.Supplier;
 import org.a2q.engine.EngineException;
 import org.a2q.engine.nn.Buffers;
 import org.a2q.engine.nn.LegacyLoop;
-import org.a2q.engine.nn.NativeOp;
+import org.a2q.engine.nn.RowProduct;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -74,14 +74,12 @@ final class ChannelRows {
         /** A quantizer has about 25 call sites; more means its caller passes fresh arrays (copies) each call. */
         private static final int MAX_SITES = 128;
         private final Map<Site, Object> bound = new HashMap<>();
-        private final Map<String, INDArray> constants = new HashMap<>();        // ones (or 1/K) vectors [K, 1], [1] scalars
-        private final Map<INDArray, INDArray> columns = new java.util.IdentityHashMap<>();   // [C] outputs as [C, 1]
-        private INDArray absRows;                                              // |rows| for large row norms
+        private final Map<String, INDArray> constants = new HashMap<>();        // ones (or 1/K) vectors [K], [1] scalars
+        private INDArray absRows;                                              // |rows| for row norms
 
         /** Drops every bound op (the owner reallocated its buffers: the old arrays must not be kept alive). */
         void clear() {
             bound.clear();
-            columns.clear();
             absRows = null;
         }
 
@@ -89,7 +87,6 @@ final class ChannelRows {
         private void trim() {
             if (bound.size() > MAX_SITES) {
                 bound.clear();
-                columns.clear();
             }
         }
 
@@ -101,66 +98,56 @@ final class ChannelRows {
             return op;
         }
 
-        private void exec(String name, long[] iArgs, INDArray a, INDArray b, INDArray out) {
-            NativeOp op = at(new Site(name, iArgs.length == 0 ? 0 : iArgs[0], a, b, out), () -> new NativeOp(name, iArgs));
-            op.exec(b == null ? new INDArray[] {a} : new INDArray[] {a, b}, out);
-        }
-
         /** The legacy loop bound to this site, made on first use. */
         private LegacyLoop loop(String name, long arg, INDArray a, INDArray b, INDArray out, Supplier<LegacyLoop> make) {
             return at(new Site(name, arg, a, b, out), make);
         }
 
-        // Row reductions [C, K] -> [C]. libnd4j's legacy row reduction called directly (LegacyLoop)
-        // is a scalar loop: on [120, 400] a row sum took 23.4 µs against 6.5 for a matrix product
-        // with a ones vector, on [84, 120] 3.6 against 5.4, on [16, 150] 1.1 against 4.6 and on
-        // [6, 25] 0.2 against 4.5 (the matrix product's dispatch), so large rows are summed by a
-        // matrix product. ND4J also mis-reduced a [C, 1] array along dim 1 (zero norms), so K = 1
-        // maps to the equivalent elementwise op.
+        // Row reductions [C, K] -> [C] are matrix-vector products with a ones (or 1/K) vector,
+        // BLAS called directly (RowProduct): on [120, 400] 1.8 µs against 23.4 for libnd4j's
+        // legacy row reduction and 8.9 for ND4J's matmul op, on [84, 120] 0.6 against 3.6 and 7.8.
+        // ND4J also mis-reduced a [C, 1] array along dim 1 (zero norms), so K = 1 maps to the
+        // equivalent elementwise op.
 
-        /** out_c = Σ_i |rows_ci|. */
+        /** out_c = Σ_i |rows_ci| (|rows| into a scratch array, then a row sum). */
         void rowNorm1(INDArray rows, INDArray out) {
             if (rows.size(1) == 1) {
                 abs(rows.reshape(rows.size(0)), out);
-            } else if (rows.length() >= GEMV_ROWS) {
+            } else {
                 absRows = Buffers.like(absRows, rows);
                 abs(rows, absRows);
                 rowProduct(absRows, 1.0, out);
-            } else {
-                loop("norm1", 0, rows, null, out, () -> LegacyLoop.rowReduce(LegacyLoop.RowReduce.NORM1, rows, out)).run();
             }
         }
 
         /** out_c = Σ_i rows_ci. */
         void rowSum(INDArray rows, INDArray out) {
-            reduceRows(rows, LegacyLoop.RowReduce.SUM, 1.0, out);
+            reduceRows(rows, 1.0, out);
         }
 
-        /** out_c = mean_i rows_ci (for large rows Σ_i rows_ci·fl(1/K): any centre will do, see the callers). */
+        /** out_c = Σ_i rows_ci·fl(1/K), the row mean up to rounding: any centre will do, see the callers. */
         void rowMean(INDArray rows, INDArray out) {
-            reduceRows(rows, LegacyLoop.RowReduce.MEAN, 1.0 / rows.size(1), out);
+            reduceRows(rows, 1.0 / rows.size(1), out);
         }
 
-        /** A row sum (weight 1) or mean (weight 1/K): reduce op for small rows, matrix product for large. */
-        private void reduceRows(INDArray rows, LegacyLoop.RowReduce reduceOp, double weight, INDArray out) {
+        private void reduceRows(INDArray rows, double weight, INDArray out) {
             if (rows.size(1) == 1) {
                 out.assign(rows.reshape(rows.size(0)));
-            } else if (rows.length() >= GEMV_ROWS) {
-                rowProduct(rows, weight, out);
             } else {
-                loop(reduceOp.name(), 0, rows, null, out, () -> LegacyLoop.rowReduce(reduceOp, rows, out)).run();
+                rowProduct(rows, weight, out);
             }
         }
 
-        /** out_c = Σ_i rows_ci·w as one matrix-vector product [C, K]·[K, 1] (w = 1 or 1/K). */
+        /** out_c = Σ_i rows_ci·w (w = 1 or 1/K); rows must be dense c-order (views of the weight arena are). */
         private void rowProduct(INDArray rows, double w, INDArray out) {
-            long k = rows.size(1);
-            INDArray weights = constants.computeIfAbsent(k + "/" + rows.dataType() + "/" + w,
-                    key -> Nd4j.valueArrayOf(new long[] {k, 1}, w, rows.dataType()));
-            INDArray column = columns.computeIfAbsent(out, o -> o.reshape(o.length(), 1));
-            NativeOp op = at(new Site("matmul", 0, rows, weights, column),
-                    () -> new NativeOp("matmul", 0, 0, 0).withFloatArgs(1.0, 0.0));
-            op.exec(new INDArray[] {rows, weights}, column);
+            RowProduct product = (RowProduct) bound.get(new Site("gemv", Double.doubleToLongBits(w), rows, null, out));
+            if (product == null) {
+                long k = rows.size(1);
+                INDArray weights = constants.computeIfAbsent(k + "/" + rows.dataType() + "/" + w,
+                        key -> Nd4j.valueArrayOf(new long[] {k}, w, rows.dataType()));
+                product = at(new Site("gemv", Double.doubleToLongBits(w), rows, null, out), () -> new RowProduct(rows, weights, out));
+            }
+            product.run();
         }
 
         /** out_c = Σ_i a_ci·b_ci, via an elementwise product into scratch and a row sum. */
@@ -169,24 +156,22 @@ final class ChannelRows {
             rowSum(scratch, out);
         }
 
-        /**
-         * out = a ⊙ b (same shapes: a legacy loop; or b a [C, 1] column broadcast along K: the
-         * broadcastable custom op, 6.0 µs at [120, 400] against 22.7 for the legacy broadcast loop).
-         */
+        /** out = a ⊙ b (same shapes, or b a [C, 1] column: one value per row). */
         void mul(INDArray a, INDArray b, INDArray out) {
-            elementwise("multiply", LegacyLoop.Pairwise.MULTIPLY, a, b, out);
+            elementwise("multiply", LegacyLoop.Pairwise.MULTIPLY, LegacyLoop.Scalar.MULTIPLY, a, b, out);
         }
 
-        /** out = a − b (same shapes, or b a [C, 1] column broadcast along K). */
+        /** out = a − b (same shapes, or b a [C, 1] column: one value per row). */
         void sub(INDArray a, INDArray b, INDArray out) {
-            elementwise("subtract", LegacyLoop.Pairwise.SUBTRACT, a, b, out);
+            elementwise("subtract", LegacyLoop.Pairwise.SUBTRACT, LegacyLoop.Scalar.SUBTRACT, a, b, out);
         }
 
-        private void elementwise(String customOp, LegacyLoop.Pairwise op, INDArray a, INDArray b, INDArray out) {
+        private void elementwise(String name, LegacyLoop.Pairwise op, LegacyLoop.Scalar perRow, INDArray a, INDArray b,
+                                 INDArray out) {
             if (a.length() == b.length()) {
-                loop(customOp, 0, a, b, out, () -> LegacyLoop.pairwise(op, a, b, out)).run();
+                loop(name, 0, a, b, out, () -> LegacyLoop.pairwise(op, a, b, out)).run();
             } else {
-                exec(customOp, NO_ARGS, a, b, out);
+                loop(name, 1, a, b, out, () -> LegacyLoop.rowScalar(perRow, a, b, out)).run();
             }
         }
 
@@ -261,9 +246,6 @@ final class ChannelRows {
         }
     }
 
-    /** Rows with at least this many values are summed by a matrix product (see Ops.rowSum). */
-    static final long GEMV_ROWS = 16_384;
-    private static final long[] NO_ARGS = {};
 
     /** An op kind with its integer/float argument and the very arrays it runs on (compared by identity). */
     private static final class Site {
