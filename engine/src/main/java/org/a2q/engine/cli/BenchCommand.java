@@ -86,7 +86,10 @@ final class BenchCommand implements Callable<Integer> {
             // Same model, quantized; timed in alternation with the float one so both see the same machine state.
             org.a2q.engine.quant.QuantConfig cfg = quant.config();
             Graph q = org.a2q.engine.quant.Quantization.apply(ModelSource.fresh(model, 0), cfg, null, 0);
-            Runnable qStep = stepOf(q, batch, newOptimizer());
+            // Activation scales calibrated on the benchmark's batch, as train and quantize calibrate on data:
+            // uncalibrated (scale 1) the quantizers clip nearly everything and the model trains as no user's would.
+            TrainStep qStep = stepOf(q, batch, newOptimizer());
+            org.a2q.engine.quant.Quantization.calibrate(q, java.util.List.of(qStep.x()));
             Runnable fStep = stepOf(g, batch, newOptimizer());
             warmUp(qStep, warmup, jitIdleSteps);
             Timing[] both = interleaved(n -> timedBlock(qStep, n), n -> timedBlock(fStep, n), batch, steps);

@@ -1,6 +1,8 @@
 package org.a2q.engine.quant;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.a2q.engine.EngineException;
@@ -63,44 +65,52 @@ final class ChannelRows {
     }
 
     /**
-     * The row ops of one quantizer, each call site bound to its own reusable context. A context
-     * holds its arrays between calls, and binding new ones allocates native wrappers: four
-     * multiplies on [10, 84] through one shared op that rebinds every call took 25.4 µs, through
-     * four ops bound once 5.8 µs (on [120, 400]: 51.5 against 44.9). So an op is kept per
-     * (kind, arrays) combination, and a quantizer's arrays stay the same from step to step.
-     * Not thread-safe: a quantizer runs on one thread at a time.
+     * The row ops of one quantizer, each call site bound to its own native call (LegacyLoop,
+     * RowProduct). Binding looks up the arrays' native descriptors, and a quantizer passes the same
+     * arrays from step to step, so an op is kept per (kind, argument, arrays) combination. The
+     * quantizer's calls come in the same order every step, so the lookup scans the kept ops from
+     * just after the last one found: one comparison per call once warm (a hash map of call sites
+     * took 6 % of fc1's quantizer time). Not thread-safe: a quantizer runs on one thread at a time.
      */
     static final class Ops {
         /** A quantizer has about 25 call sites; more means its caller passes fresh arrays (copies) each call. */
         private static final int MAX_SITES = 128;
-        private final Map<Site, Object> bound = new HashMap<>();
+        private final List<Site> sites = new ArrayList<>();
+        private int next;                                                      // where the next call's site probably is
         private final Map<String, INDArray> constants = new HashMap<>();        // ones (or 1/K) vectors [K], [1] scalars
         private INDArray absRows;                                              // |rows| for row norms
 
         /** Drops every bound op (the owner reallocated its buffers: the old arrays must not be kept alive). */
         void clear() {
-            bound.clear();
+            sites.clear();
+            next = 0;
             absRows = null;
         }
 
-        /** Keeps arrays a caller passed once (copies of non-contiguous inputs) from piling up. */
-        private void trim() {
-            if (bound.size() > MAX_SITES) {
-                bound.clear();
+        /** The op bound to this call site, made on first use. */
+        private <T> T at(String name, long arg, INDArray a, INDArray b, INDArray out, Supplier<T> make) {
+            int n = sites.size();
+            for (int i = 0, j = next; i < n; i++, j = j + 1 == n ? 0 : j + 1) {
+                Site site = sites.get(j);
+                if (site.is(name, arg, a, b, out)) {
+                    next = j + 1 == n ? 0 : j + 1;
+                    @SuppressWarnings("unchecked")
+                    T op = (T) site.op;
+                    return op;
+                }
             }
-        }
-
-        /** The op bound to this site, made on first use. */
-        private <T> T at(Site site, Supplier<T> make) {
-            trim();
-            @SuppressWarnings("unchecked")
-            T op = (T) bound.computeIfAbsent(site, k -> make.get());
+            if (n >= MAX_SITES) {   // a caller passing fresh arrays each call: keep them from piling up
+                sites.clear();
+            }
+            T op = make.get();
+            sites.add(new Site(name, arg, a, b, out, op));
+            next = 0;
             return op;
         }
 
         /** The legacy loop bound to this site, made on first use. */
         private LegacyLoop loop(String name, long arg, INDArray a, INDArray b, INDArray out, Supplier<LegacyLoop> make) {
-            return at(new Site(name, arg, a, b, out), make);
+            return at(name, arg, a, b, out, make);
         }
 
         // Row reductions [C, K] -> [C] are matrix-vector products with a ones (or 1/K) vector,
@@ -140,14 +150,12 @@ final class ChannelRows {
 
         /** out_c = Σ_i rows_ci·w (w = 1 or 1/K); rows must be dense c-order (views of the weight arena are). */
         private void rowProduct(INDArray rows, double w, INDArray out) {
-            RowProduct product = (RowProduct) bound.get(new Site("gemv", Double.doubleToLongBits(w), rows, null, out));
-            if (product == null) {
+            at("gemv", Double.doubleToLongBits(w), rows, null, out, () -> {
                 long k = rows.size(1);
                 INDArray weights = constants.computeIfAbsent(k + "/" + rows.dataType() + "/" + w,
                         key -> Nd4j.valueArrayOf(new long[] {k}, w, rows.dataType()));
-                product = at(new Site("gemv", Double.doubleToLongBits(w), rows, null, out), () -> new RowProduct(rows, weights, out));
-            }
-            product.run();
+                return new RowProduct(rows, weights, out);
+            }).run();
         }
 
         /** out_c = Σ_i a_ci·b_ci, via an elementwise product into scratch and a row sum. */
@@ -246,36 +254,10 @@ final class ChannelRows {
         }
     }
 
-
-    /** An op kind with its integer/float argument and the very arrays it runs on (compared by identity). */
-    private static final class Site {
-        private final String op;
-        private final long arg;
-        private final INDArray a;
-        private final INDArray b;
-        private final INDArray out;
-        private final int hash;
-
-        Site(String op, long arg, INDArray a, INDArray b, INDArray out) {
-            this.op = op;
-            this.arg = arg;
-            this.a = a;
-            this.b = b;
-            this.out = out;
-            int h = op.hashCode() * 31 + Long.hashCode(arg);
-            h = h * 31 + System.identityHashCode(a);
-            h = h * 31 + System.identityHashCode(b);
-            this.hash = h * 31 + System.identityHashCode(out);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Site s && s.arg == arg && s.a == a && s.b == b && s.out == out && s.op.equals(op);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
+    /** An op kind with its argument, the very arrays it runs on (compared by identity) and the op bound to them. */
+    private record Site(String name, long arg, INDArray a, INDArray b, INDArray out, Object op) {
+        boolean is(String name, long arg, INDArray a, INDArray b, INDArray out) {
+            return this.a == a && this.b == b && this.out == out && this.arg == arg && this.name.equals(name);
         }
     }
 

@@ -19,6 +19,7 @@ import org.a2q.engine.nn.ReLU;
 import org.a2q.engine.nn.Reshape;
 import org.a2q.engine.nn.WeightTransform;
 import org.a2q.engine.nn.WeightedLayer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Turns a float graph into a quantized one (the "transform" of design.md):
@@ -167,6 +168,19 @@ public final class Quantization {
 
     /** Sets every learned activation scale from a high percentile of what it sees on a few batches. */
     public static void calibrate(Graph g, ImageDataset data, int batches) {
+        Batcher batcher = new Batcher(data, 64, g.valueArena().dataType());
+        List<INDArray> features = new ArrayList<>();
+        for (Batch b : batcher.epoch(12345, 0)) {
+            if (features.size() >= Math.max(1, batches)) {
+                break;
+            }
+            features.add(b.features());
+        }
+        calibrate(g, features);
+    }
+
+    /** The same on given input batches (the benchmark's synthetic batch, for one). */
+    public static void calibrate(Graph g, List<INDArray> batches) {
         List<ActivationQuantizer> qs = new ArrayList<>();
         for (Graph.Node n : g.nodes()) {
             if (n.layer() instanceof ActivationQuantizer aq && aq.learnedScale()) {
@@ -174,13 +188,8 @@ public final class Quantization {
             }
         }
         qs.forEach(ActivationQuantizer::startCalibration);
-        Batcher batcher = new Batcher(data, 64, g.valueArena().dataType());
-        int k = 0;
-        for (Batch b : batcher.epoch(12345, 0)) {
-            if (k++ >= Math.max(1, batches)) {
-                break;
-            }
-            g.forward(b.features(), false);
+        for (INDArray x : batches) {
+            g.forward(x, false);
         }
         qs.forEach(ActivationQuantizer::finishCalibration);
     }
