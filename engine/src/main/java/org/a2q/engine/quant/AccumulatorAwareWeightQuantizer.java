@@ -39,7 +39,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Performance: the per-row scalars (g, s, g′, 1/pre and the gradient coefficients) are computed
  * in Java on [Cout] vectors; the [Cout, K] work is 5 whole-array ND4J ops forward and 8 backward
  * for A2Q (A2Q+ adds 3 and 2; 2 and 4 more when some g′ ≥ 2^(M−1), the only case in which the clamp
- * can bite), on buffers allocated once per shape and dtype, in the dtype of v.
+ * can bite), on buffers allocated once per shape and dtype, in the dtype of v. The ops are
+ * libnd4j's elementwise loops and OpenBLAS's gemv (row sums) called directly, bound to these
+ * buffers ({@link org.a2q.engine.nn.LegacyLoop}, {@link org.a2q.engine.nn.RowProduct}).
  */
 public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
     /** Weight of the regulariser in the reference examples (§3.3). */

@@ -207,8 +207,8 @@ final class ChannelRows {
         }
 
         /**
-         * out = clamp(in, −limit, limit). Bound minimum/maximum against [1] arrays: 3–12 µs each
-         * against 16–35 µs for the legacy scalar ops and far more for the clipbyvalue custom op.
+         * out = clamp(in, −limit, limit): libnd4j's scalar min and max loops against one-element
+         * arrays (8.5 µs each on 48,000 values, 0.65 on 2,400; the clipbyvalue custom op is far slower).
          */
         void clamp(INDArray in, double limit, INDArray out) {
             INDArray upper = scalar("upper", limit, in.dataType());
