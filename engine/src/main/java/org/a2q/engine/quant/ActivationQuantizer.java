@@ -182,7 +182,7 @@ public final class ActivationQuantizer extends Layer implements AbsorbsRelu, Com
         double lowerCut = afterRelu ? 0.0 : kernel.below(lo, scaled.dataType());
         kernel.passMask(gradOutput, scaled, lowerCut, hi, gradIn);
         if (scale != null) {
-            double g = kernel.dot(gradOutput, codes) - kernel.dot(gradIn, scaled);
+            double g = kernel.scaleGradient(gradOutput, codes, gradIn, scaled);
             scale.grad().putScalar(0, g);
         }
     }

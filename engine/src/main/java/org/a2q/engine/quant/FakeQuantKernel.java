@@ -2,6 +2,7 @@ package org.a2q.engine.quant;
 
 import org.a2q.engine.nn.Buffers;
 import org.a2q.engine.nn.LegacyLoop;
+import org.a2q.engine.nn.RowProduct;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -40,6 +41,8 @@ final class FakeQuantKernel {
     private INDArray magic;      // [1] holding 1.5·2^(significand bits − 1): 1.5·2^23 for float
     private INDArray mask;
     private INDArray above;
+    private Dot dotQ;       // Σ dy·q
+    private Dot dotT;       // Σ dx·t
 
     /** t = x/s and q = round_half_even(clamp(t, lo, hi)); t and q preallocated like x. */
     void codes(INDArray x, double s, double lo, double hi, INDArray t, INDArray q) {
@@ -90,9 +93,46 @@ final class FakeQuantKernel {
         return loop == null ? LegacyLoop.scalar(op, x, s, z) : loop.rebind(x, s, z);
     }
 
-    /** Σ a·b over two same-shaped contiguous tensors. */
-    double dot(INDArray a, INDArray b) {
-        return Nd4j.getBlasWrapper().dot(a, b);
+    /**
+     * Σ dy·q − Σ dx·t, the LSQ scale gradient (dense tensors of one shape): two BLAS dot products,
+     * each a one-row gemv bound to its arrays (ND4J's BLAS wrapper took ~0.3 µs more per call).
+     */
+    double scaleGradient(INDArray dy, INDArray q, INDArray dx, INDArray t) {
+        if (!(Dot.direct(dy) && Dot.direct(q) && Dot.direct(dx) && Dot.direct(t))) {
+            return Nd4j.getBlasWrapper().dot(dy, q) - Nd4j.getBlasWrapper().dot(dx, t);
+        }
+        dotQ = dotQ == null || !dotQ.boundTo(dy, q) ? new Dot(dy, q) : dotQ;
+        dotT = dotT == null || !dotT.boundTo(dx, t) ? new Dot(dx, t) : dotT;
+        return dotQ.value() - dotT.value();
+    }
+
+    /** Σ a·b as the row product of a viewed as [1, n] with b. */
+    private static final class Dot {
+        private final INDArray a;
+        private final INDArray b;
+        private final INDArray out;
+        private final RowProduct product;
+
+        Dot(INDArray a, INDArray b) {
+            this.a = a;
+            this.b = b;
+            this.out = Nd4j.create(a.dataType(), 1);
+            this.product = new RowProduct(a.reshape('c', new long[] {1, a.length()}), b.reshape('c', new long[] {b.length()}), out);
+        }
+
+        boolean boundTo(INDArray a, INDArray b) {
+            return this.a == a && this.b == b;
+        }
+
+        /** Whether a reshape of x is a view of it (else the bound product would read a stale copy). */
+        static boolean direct(INDArray x) {
+            return ChannelRows.reshapesInPlace(x) && (x.dataType() == DataType.FLOAT || x.dataType() == DataType.DOUBLE);
+        }
+
+        double value() {
+            product.run();
+            return out.getDouble(0);
+        }
     }
 
     /** The largest value of the data type below lo, so that t > below(lo) ⇔ t ≥ lo. */
