@@ -168,19 +168,30 @@ public final class Quantization {
 
     /** Sets every learned activation scale from a high percentile of what it sees on a few batches. */
     public static void calibrate(Graph g, ImageDataset data, int batches) {
+        List<ActivationQuantizer> qs = startCalibration(g);
+        // Each batch is run as it comes: the Batcher refills the same arrays for the next one.
         Batcher batcher = new Batcher(data, 64, g.valueArena().dataType());
-        List<INDArray> features = new ArrayList<>();
+        int k = 0;
         for (Batch b : batcher.epoch(12345, 0)) {
-            if (features.size() >= Math.max(1, batches)) {
+            if (k++ >= Math.max(1, batches)) {
                 break;
             }
-            features.add(b.features());
+            g.forward(b.features(), false);
         }
-        calibrate(g, features);
+        qs.forEach(ActivationQuantizer::finishCalibration);
     }
 
     /** The same on given input batches (the benchmark's synthetic batch, for one). */
     public static void calibrate(Graph g, List<INDArray> batches) {
+        List<ActivationQuantizer> qs = startCalibration(g);
+        for (INDArray x : batches) {
+            g.forward(x, false);
+        }
+        qs.forEach(ActivationQuantizer::finishCalibration);
+    }
+
+    /** Puts every learned-scale activation quantizer of g into calibration mode; returns them. */
+    private static List<ActivationQuantizer> startCalibration(Graph g) {
         List<ActivationQuantizer> qs = new ArrayList<>();
         for (Graph.Node n : g.nodes()) {
             if (n.layer() instanceof ActivationQuantizer aq && aq.learnedScale()) {
@@ -188,10 +199,7 @@ public final class Quantization {
             }
         }
         qs.forEach(ActivationQuantizer::startCalibration);
-        for (INDArray x : batches) {
-            g.forward(x, false);
-        }
-        qs.forEach(ActivationQuantizer::finishCalibration);
+        return qs;
     }
 
     /** The per-layer specs of a quantized graph, as saved in a run's header. */

@@ -51,6 +51,37 @@ class QuantizationTest {
         assertEquals(QuantMethod.QAT, specs.get("fc3").method());
     }
 
+    /** Scales of the learned activation quantizers, in graph order. */
+    private static List<Double> learnedScales(Graph g) {
+        return g.nodes().stream().filter(n -> n.layer() instanceof ActivationQuantizer a && a.learnedScale())
+                .map(n -> ((ActivationQuantizer) n.layer()).scale()).toList();
+    }
+
+    @Test
+    void calibrationOnADatasetSeesEveryBatchNotTheLastOneRepeatedly() {
+        // The Batcher refills one array per batch: calibration must run each batch before the next fill.
+        DatasetSplit d = TestData.sample();
+        QuantConfig c = QuantConfig.of(QuantMethod.A2Q_PLUS, 4, 4, 12);
+        Graph fromData = Quantization.apply(ModelTemplates.create("lenet", 0), c, null, 0);
+        Quantization.calibrate(fromData, d.train(), 3);
+
+        List<INDArray> copies = new java.util.ArrayList<>();
+        org.a2q.engine.data.Batcher batcher = new org.a2q.engine.data.Batcher(d.train(), 64, fromData.valueArena().dataType());
+        for (org.a2q.engine.data.Batch b : batcher.epoch(12345, 0)) {
+            if (copies.size() == 3) {
+                break;
+            }
+            copies.add(b.features().dup());
+        }
+        Graph fromCopies = Quantization.apply(ModelTemplates.create("lenet", 0), c, null, 0);
+        Quantization.calibrate(fromCopies, copies);
+        Graph lastOnly = Quantization.apply(ModelTemplates.create("lenet", 0), c, null, 0);
+        Quantization.calibrate(lastOnly, List.of(copies.get(2), copies.get(2), copies.get(2)));
+
+        assertEquals(learnedScales(fromCopies), learnedScales(fromData));
+        assertTrue(!learnedScales(lastOnly).equals(learnedScales(fromData)), "the three batches must calibrate differently");
+    }
+
     @Test
     void overridesAndBadOverrides() {
         Graph f = ModelTemplates.create("lenet", 0);
