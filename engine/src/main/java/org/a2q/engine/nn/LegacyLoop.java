@@ -1,10 +1,15 @@
 package org.a2q.engine.nn;
 
+import java.util.Arrays;
 import org.a2q.engine.EngineRuntime;
 import org.bytedeco.javacpp.LongPointer;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.cache.TADManager;
 import org.nd4j.linalg.cpu.nativecpu.buffer.BaseCpuDataBuffer;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOps;
 import org.nd4j.nativeblas.NativeOpsHolder;
 import org.nd4j.nativeblas.OpaqueDataBuffer;
@@ -64,8 +69,8 @@ public final class LegacyLoop {
     private LongPointer ys;
     private LongPointer zs;
     private long largest;
-    private org.nd4j.common.primitives.Pair<org.nd4j.linalg.api.buffer.DataBuffer, org.nd4j.linalg.api.buffer.DataBuffer> xRows;
-    private org.nd4j.common.primitives.Pair<org.nd4j.linalg.api.buffer.DataBuffer, org.nd4j.linalg.api.buffer.DataBuffer> zRows;
+    private Pair<DataBuffer, DataBuffer> xRows;
+    private Pair<DataBuffer, DataBuffer> zRows;
     private LongPointer xRowShape;
     private LongPointer xRowOffsets;
     private LongPointer zRowShape;
@@ -134,7 +139,7 @@ public final class LegacyLoop {
         if (kind == Kind.ROW_SCALAR) {
             // Row descriptors ("TADs") of x and z along dimension 1, from ND4J's cache; kept here
             // so that their buffers live as long as the binding.
-            org.nd4j.linalg.cache.TADManager tads = org.nd4j.linalg.factory.Nd4j.getExecutioner().getTADManager();
+            TADManager tads = Nd4j.getExecutioner().getTADManager();
             xRows = tads.getTADOnlyShapeInfo(x, 1);
             zRows = tads.getTADOnlyShapeInfo(z, 1);
             xRowShape = pointer(xRows.getFirst());
@@ -172,22 +177,17 @@ public final class LegacyLoop {
     }
 
     private void check(INDArray x, INDArray y, INDArray z) {
-        DataType type = x.dataType();
-        if (kind == Kind.CONVERT) {
-            if (!java.util.Arrays.equals(x.shape(), z.shape())) {
-                throw new IllegalArgumentException("shapes differ: " + java.util.Arrays.toString(x.shape())
-                        + " vs " + java.util.Arrays.toString(z.shape()));
-            }
-            return;
+        if (!Arrays.equals(x.shape(), z.shape())) {
+            throw new IllegalArgumentException("shapes differ: " + Arrays.toString(x.shape()) + " vs " + Arrays.toString(z.shape()));
         }
+        if (kind == Kind.CONVERT) {
+            return;   // any two types
+        }
+        DataType type = x.dataType();
         if (!type.isFPType() || z.dataType() != type) {
             throw new IllegalArgumentException("legacy loops here take one floating type, got " + type + " -> " + z.dataType());
         }
-        if (!java.util.Arrays.equals(x.shape(), z.shape())) {
-            throw new IllegalArgumentException("shapes differ: " + java.util.Arrays.toString(x.shape())
-                    + " vs " + java.util.Arrays.toString(z.shape()));
-        }
-        if (kind == Kind.PAIRWISE && (y == null || y.dataType() != type || !java.util.Arrays.equals(x.shape(), y.shape()))) {
+        if (kind == Kind.PAIRWISE && (y == null || y.dataType() != type || !Arrays.equals(x.shape(), y.shape()))) {
             throw new IllegalArgumentException("a pairwise loop needs two arrays of one shape and type");
         }
         if (kind == Kind.SCALAR && (y == null || y.length() != 1 || y.dataType() != type)) {
@@ -208,13 +208,13 @@ public final class LegacyLoop {
         return (LongPointer) a.shapeInfoDataBuffer().addressPointer();
     }
 
-    private static LongPointer pointer(org.nd4j.linalg.api.buffer.DataBuffer b) {
+    private static LongPointer pointer(DataBuffer b) {
         return (LongPointer) b.addressPointer();
     }
 
     private static synchronized void dimensionOne() {
         if (dimensionOne == null) {
-            dimensionOne = org.nd4j.linalg.factory.Nd4j.createFromArray(1);
+            dimensionOne = Nd4j.createFromArray(1);
             dimensionOneBuffer = buffer(dimensionOne);
             dimensionOneShape = shape(dimensionOne);
         }

@@ -16,6 +16,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * row reduction: 23.4 and 3.6 µs). ND4J limits OpenBLAS to one thread (EngineRuntime).
  */
 public final class RowProduct {
+    // The arrays, kept reachable while their native memory is used through the pointers below.
     private final INDArray rows;
     private final INDArray weights;
     private final INDArray out;
@@ -54,10 +55,6 @@ public final class RowProduct {
         this.a = rows.data().addressPointer();      // a view's buffer starts at the view
         this.x = weights.data().addressPointer();
         this.y = out.data().addressPointer();
-    }
-
-    public boolean boundTo(INDArray rows, INDArray weights, INDArray out) {
-        return this.rows == rows && this.weights == weights && this.out == out;
     }
 
     public void run() {

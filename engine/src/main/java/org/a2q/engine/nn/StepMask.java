@@ -6,8 +6,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * out = [x &gt; cutoff] (1 or 0): libnd4j's legacy Step loop called directly ({@link LegacyLoop}),
- * the mask of the ReLU gradient. The cutoff is fixed per instance ({@link #cutoff()}); the loop
- * stays bound to the arrays of the last call.
+ * the mask of the ReLU gradient. The cutoff is fixed per instance; the loop stays bound to the
+ * arrays of the last call.
  */
 public final class StepMask {
     private final double cutoff;
@@ -16,10 +16,6 @@ public final class StepMask {
 
     public StepMask(double cutoff) {
         this.cutoff = cutoff;
-    }
-
-    public double cutoff() {
-        return cutoff;
     }
 
     /** out = [x &gt; cutoff]; x and out of the same shape and type (out may be x). */

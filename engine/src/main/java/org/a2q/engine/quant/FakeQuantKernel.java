@@ -77,12 +77,8 @@ final class FakeQuantKernel {
         upper.putScalar(0, hi);
         lowerStep = bind(lowerStep, LegacyLoop.Scalar.STEP, t, lowerCutoff, mask);
         upperStep = bind(upperStep, LegacyLoop.Scalar.STEP, t, upper, above);
-        if (maskDifference == null) {
-            maskDifference = LegacyLoop.pairwise(LegacyLoop.Pairwise.SUBTRACT, mask, above, mask);
-            maskGradient = LegacyLoop.pairwise(LegacyLoop.Pairwise.MULTIPLY, dy, mask, out);
-        }
-        maskDifference.rebind(mask, above, mask);
-        maskGradient.rebind(dy, mask, out);
+        maskDifference = bind(maskDifference, LegacyLoop.Pairwise.SUBTRACT, mask, above, mask);
+        maskGradient = bind(maskGradient, LegacyLoop.Pairwise.MULTIPLY, dy, mask, out);
         lowerStep.run();
         upperStep.run();
         maskDifference.run();
@@ -91,6 +87,10 @@ final class FakeQuantKernel {
 
     private static LegacyLoop bind(LegacyLoop loop, LegacyLoop.Scalar op, INDArray x, INDArray s, INDArray z) {
         return loop == null ? LegacyLoop.scalar(op, x, s, z) : loop.rebind(x, s, z);
+    }
+
+    private static LegacyLoop bind(LegacyLoop loop, LegacyLoop.Pairwise op, INDArray x, INDArray y, INDArray z) {
+        return loop == null ? LegacyLoop.pairwise(op, x, y, z) : loop.rebind(x, y, z);
     }
 
     /**
