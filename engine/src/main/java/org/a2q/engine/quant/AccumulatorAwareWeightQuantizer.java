@@ -37,9 +37,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * 1/1e-10 blow-up the straight-through clamp would give.
  *
  * <p>Performance: the per-row scalars (g, s, g′, 1/pre and the gradient coefficients) are computed
- * in Java on [Cout] vectors; the [Cout, K] work is 5 whole-array ND4J ops forward and 8 backward
- * for A2Q (A2Q+ adds 3 and 2; 2 and 4 more when some g′ ≥ 2^(M−1), the only case in which the clamp
- * can bite), on buffers allocated once per shape and dtype, in the dtype of v. The ops are
+ * in Java on [Cout] vectors; the [Cout, K] work is 6 native passes forward and 8 backward for A2Q
+ * (A2Q+ adds 3 and 2; 2 and 4 more when some g′ ≥ 2^(M−1), the only case in which the clamp can
+ * bite), on buffers allocated once per shape and dtype, in the dtype of v, with one scratch buffer
+ * for every intermediate that is not kept from forward to backward (fewer buffers, fewer cache
+ * misses in a training step, where the halves' activations have evicted them). The ops are
  * libnd4j's elementwise loops and OpenBLAS's gemv (row sums) called directly, bound to these
  * buffers ({@link org.a2q.engine.nn.LegacyLoop}, {@link org.a2q.engine.nn.RowProduct}).
  */
@@ -102,7 +104,7 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
     private INDArray zRows;
     private INDArray qRows;
     private INDArray intRows;
-    private INDArray productRows;
+    private INDArray productRows;   // scratch: |u|, the clip mask, the row-dot products, sign(u)·β
     private INDArray rowMeanCol;
     private INDArray rowInvPreCol;
     private INDArray rowScaleCol;
@@ -112,9 +114,7 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
     private final ChannelRows.RowsView vView = new ChannelRows.RowsView();
     private final ChannelRows.RowsView gradWView = new ChannelRows.RowsView();
     private final ChannelRows.RowsView gradVView = new ChannelRows.RowsView();
-    private INDArray maskRows;
     private INDArray maskedGradRows;
-    private INDArray signRows;
     private INDArray gradScratchRows;
     private INDArray out;
     private INDArray outRows;
@@ -254,7 +254,7 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
             ops.rowSum(centred, rowSum); // Σu: ≈ 0, kept for the one-sided guard
             u = centred;
         }
-        ops.rowNorm1(u, rowNorm); // ‖u‖₁ per row
+        ops.rowNorm1(u, productRows, rowNorm); // ‖u‖₁ per row (|u| in the scratch)
 
         norm.readRaw(rawNorm);
         scale.readRaw(rawScale);
@@ -317,7 +317,7 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
             double cut = dtype == DataType.DOUBLE
                     ? Math.nextDown((double) (maxLevel + 1))
                     : (double) Math.nextDown((float) (maxLevel + 1));
-            ops.passUnclipped(c, zRows, cut, maskRows, maskedGradRows);
+            ops.passUnclipped(c, zRows, cut, productRows, maskedGradRows);
             cm = maskedGradRows;
         }
         ops.rowDot(c, qRows, productRows, rowDotQ); // Σ c·q
@@ -348,10 +348,11 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         INDArray u = variant == A2qVariant.A2Q_PLUS ? centred : vRows;
         boolean inPlace = ChannelRows.reshapesInPlace(gradV);
         INDArray g = inPlace ? gradVView.of(gradV, channels, k) : gradScratchRows;
-        ops.sign(u, signRows);
-        ops.mul(signRows, rowBetaCol, signRows);
+        INDArray signTerm = productRows;   // the scratch is free again after the row dots
+        ops.sign(u, signTerm);
+        ops.mul(signTerm, rowBetaCol, signTerm);
         ops.mul(cm, rowAlphaCol, g);
-        ops.sub(g, signRows, g);
+        ops.sub(g, signTerm, g);
         if (variant == A2qVariant.A2Q_PLUS) {
             // u = v − mean(v): ∂u_i/∂v_j = δ_ij − 1/K, i.e. subtract the row mean of ∂L/∂u.
             ops.rowMean(g, rowMean);
@@ -520,16 +521,16 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         rowDotZ = Nd4j.create(type, channels);
         zRows = Nd4j.create(type, channels, k);
         qRows = Nd4j.create(type, channels, k);
-        intRows = Nd4j.create(DataType.INT, channels, k);
+        // |codes| ≤ 2^(M−1) − 1 (clamped, or bounded by g′ < 2^(M−1)): 8 or 16 bits hold them, and
+        // the rtz round trip moves a quarter or half of the bytes an int buffer would.
+        intRows = Nd4j.create(weightBits <= 8 ? DataType.BYTE : DataType.SHORT, channels, k);
         productRows = Nd4j.create(type, channels, k);
         rowMeanCol = rowMean.reshape(channels, 1);
         rowInvPreCol = rowInvPre.reshape(channels, 1);
         rowScaleCol = rowScale.reshape(channels, 1);
         rowAlphaCol = rowAlpha.reshape(channels, 1);
         rowBetaCol = rowBeta.reshape(channels, 1);
-        maskRows = Nd4j.create(type, channels, k);
         maskedGradRows = Nd4j.create(type, channels, k);
-        signRows = Nd4j.create(type, channels, k);
         gradScratchRows = Nd4j.create(type, channels, k);
         out = Nd4j.create(type, v.shape());
         outRows = out.reshape('c', channels, k);

@@ -78,13 +78,11 @@ final class ChannelRows {
         private final List<Site> sites = new ArrayList<>();
         private int next;                                                      // where the next call's site probably is
         private final Map<String, INDArray> constants = new HashMap<>();        // ones (or 1/K) vectors [K], [1] scalars
-        private INDArray absRows;                                              // |rows| for row norms
 
         /** Drops every bound op (the owner reallocated its buffers: the old arrays must not be kept alive). */
         void clear() {
             sites.clear();
             next = 0;
-            absRows = null;
         }
 
         /** The op bound to this call site, made on first use. */
@@ -119,14 +117,13 @@ final class ChannelRows {
         // ND4J also mis-reduced a [C, 1] array along dim 1 (zero norms), so K = 1 maps to the
         // equivalent elementwise op.
 
-        /** out_c = Σ_i |rows_ci| (|rows| into a scratch array, then a row sum). */
-        void rowNorm1(INDArray rows, INDArray out) {
+        /** out_c = Σ_i |rows_ci| (|rows| into scratch, like rows, then a row sum). */
+        void rowNorm1(INDArray rows, INDArray scratch, INDArray out) {
             if (rows.size(1) == 1) {
                 abs(rows.reshape(rows.size(0)), out);
             } else {
-                absRows = Buffers.like(absRows, rows);
-                abs(rows, absRows);
-                rowProduct(absRows, 1.0, out);
+                abs(rows, scratch);
+                rowProduct(scratch, 1.0, out);
             }
         }
 
@@ -195,7 +192,9 @@ final class ChannelRows {
 
         /**
          * out = grad where |x| ≤ cut, 0 where |x| > cut: the straight-through gradient of a clamp
-         * to the weight range (scratch, like x, is overwritten).
+         * to the weight range (scratch, like x, is overwritten). libnd4j's loops that would build
+         * the mask in fewer passes are not vectorised: its compare-and-set loops took 53–183 µs on
+         * 48,000 values, against 3.6 for abs, 6.9 for step and 4.0 for a product.
          */
         void passUnclipped(INDArray grad, INDArray x, double cut, INDArray scratch, INDArray out) {
             abs(x, scratch);
@@ -208,7 +207,8 @@ final class ChannelRows {
 
         /**
          * out = clamp(in, −limit, limit): libnd4j's scalar min and max loops against one-element
-         * arrays (8.5 µs each on 48,000 values, 0.65 on 2,400; the clipbyvalue custom op is far slower).
+         * arrays (3.6 µs each on 48,000 values; its one-pass clamp loops took 13.6 (symmetric) and 28
+         * (ClipByValue), the clipbyvalue custom op far more).
          */
         void clamp(INDArray in, double limit, INDArray out) {
             INDArray upper = scalar("upper", limit, in.dataType());

@@ -41,8 +41,7 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
     private INDArray rowDotX;
     private INDArray xRows;
     private INDArray qRows;
-    private INDArray clippedRows;
-    private INDArray scratchRows;
+    private INDArray scratchRows;   // the clip mask, then the row-dot products
     private INDArray gradScratchRows;
     private INDArray rowInvScaleCol;
     private INDArray rowScaleCol;
@@ -120,7 +119,7 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
         INDArray c = gradWView.of(gradW, channels, k);
         boolean inPlace = ChannelRows.reshapesInPlace(gradV);
         INDArray g = inPlace ? gradVView.of(gradV, channels, k) : gradScratchRows;
-        ops.passUnclipped(c, xRows, maxLevel, clippedRows, g); // ∂L/∂v = c where |v/s| ≤ 2^(M−1) − 1
+        ops.passUnclipped(c, xRows, maxLevel, scratchRows, g); // ∂L/∂v = c where |v/s| ≤ 2^(M−1) − 1
         ops.rowDot(c, qRows, scratchRows, rowDotQ); // Σ c·q
         ops.rowDot(g, xRows, scratchRows, rowDotX); // Σ_inside c·x
         Buffers.readVector(rowDotQ, dotQValues);
@@ -188,7 +187,6 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
         rowDotX = Nd4j.create(type, channels);
         xRows = Nd4j.create(type, channels, k);
         qRows = Nd4j.create(type, channels, k);
-        clippedRows = Nd4j.create(type, channels, k);
         scratchRows = Nd4j.create(type, channels, k);
         gradScratchRows = Nd4j.create(type, channels, k);
         rowInvScaleCol = rowInvScale.reshape(channels, 1);
