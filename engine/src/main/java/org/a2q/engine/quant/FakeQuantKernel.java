@@ -61,6 +61,13 @@ final class FakeQuantKernel {
         subtract.run();     // exact
     }
 
+    /** t = x/s alone, the first pass of {@link #codes}. */
+    void scaled(INDArray x, double s, INDArray t) {
+        bindScalars(x.dataType(), s);
+        divide = bind(divide, LegacyLoop.Scalar.DIVIDE, x, scale, t);
+        divide.run();
+    }
+
     /** out = q·s, with the s of the last {@link #codes} call. */
     void times(INDArray q, double s, INDArray out) {
         bindScalars(q.dataType(), s);

@@ -1,5 +1,6 @@
 package org.a2q.engine.quant;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
@@ -44,6 +45,25 @@ class ActivationQuantizerTest {
         assertEquals(0.25, y.getDouble(2), 1e-12);
         assertEquals(0.75, y.getDouble(3), 1e-12);
         assertEquals(0, q.params().size());
+    }
+
+    @Test
+    void fixedScaleInputGradientPassesInsideTheRangeOnly() {
+        // The fixed-scale forward runs in place in its output and keeps no t: backward recomputes
+        // t = x/s from the input when an input gradient is wanted.
+        ActivationQuantizer q = ActivationQuantizer.fixed("in", 3, true, 0.25);   // t in [−4, 3] passes
+        INDArray x = Nd4j.createFromArray(-1.25, -1.0, -0.2, 0.3, 0.75, 0.76, 9.0);
+        INDArray before = x.dup();
+        q.forward(new INDArray[] {x}, true);
+        assertEquals(before, x);   // the input is not overwritten
+        INDArray dy = Nd4j.createFromArray(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0);
+        INDArray[] gx = {Nd4j.create(DataType.DOUBLE, 7)};
+        q.backward(dy, gx);
+        assertArrayEquals(new double[] {0, 2, 3, 4, 5, 0, 0}, gx[0].toDoubleVector(), 0.0);
+        // A second forward on another tensor: the gradient follows the new t.
+        q.forward(new INDArray[] {Nd4j.createFromArray(-2.0, 0.0, 0.7, 0.8, -0.9, 1.0, 0.1)}, true);
+        q.backward(dy, gx);
+        assertArrayEquals(new double[] {0, 2, 3, 0, 5, 0, 7}, gx[0].toDoubleVector(), 0.0);
     }
 
     @Test
