@@ -18,7 +18,9 @@ public interface WeightTransform {
 
     /** Given dL/dŵ (same shape as v) from the layer, writes dL/dv into gradV and this transform's
      *  own parameter gradients into their {@link Param#grad()}, both overwritten, not added: the
-     *  gradient arena is not cleared between steps. */
+     *  gradient arena is not cleared between steps. gradW may be gradV itself (the split training
+     *  step keeps dL/dŵ in the weight's gradient and maps it back in place), so an implementation
+     *  reads each value of gradW before it writes that value of gradV. */
     void backward(INDArray gradW, INDArray gradV);
 
     /** Trainable parameters of the transform itself (e.g. log2 g and log2 s), usually Kind.SCALE. */

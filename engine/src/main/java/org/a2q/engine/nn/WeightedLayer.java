@@ -52,9 +52,11 @@ public abstract class WeightedLayer extends Layer {
 
     /**
      * Until called again with null, computes with ŵ supplied by the caller instead of running the
-     * transform, and backward leaves dL/dŵ in {@link #transformedWeightGrad()} instead of mapping
-     * it back through the transform. BatchStep uses it to run each weight quantizer once per step
-     * for both halves of a split batch: the quantizer's work does not shrink with the batch.
+     * transform, and backward leaves dL/dŵ in the weight's own gradient instead of mapping it back
+     * through the transform. BatchStep uses it to run each weight quantizer once per step for both
+     * halves of a split batch (the quantizer's work does not shrink with the batch): adding the
+     * two halves' gradient arenas then adds their dL/dŵ too, and the transform maps the sum back
+     * in place.
      */
     public final void useTransformedWeight(INDArray w) {
         if (w != null && weightTransform == null) {
@@ -63,14 +65,12 @@ public abstract class WeightedLayer extends Layer {
         this.suppliedWeight = w;
     }
 
-    /** dL/dŵ of the last backward run while a transformed weight was supplied. */
-    public final INDArray transformedWeightGrad() {
-        return weightGradScratch;
-    }
-
-    /** Where backward writes dL/dŵ: the weight's own gradient, or a scratch the transform maps back. */
+    /**
+     * Where backward writes dL/dŵ: the weight's own gradient (no transform, or a supplied ŵ), or a
+     * scratch the transform maps back into it.
+     */
     protected final INDArray weightGradTarget() {
-        if (weightTransform == null) {
+        if (weightTransform == null || suppliedWeight != null) {
             return weight.grad();
         }
         weightGradScratch = Buffers.like(weightGradScratch, weight.value());

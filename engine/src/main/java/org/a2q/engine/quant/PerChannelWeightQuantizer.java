@@ -119,8 +119,8 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
         INDArray c = gradWView.of(gradW, channels, k);
         boolean inPlace = ChannelRows.reshapesInPlace(gradV);
         INDArray g = inPlace ? gradVView.of(gradV, channels, k) : gradScratchRows;
+        ops.rowDot(c, qRows, scratchRows, rowDotQ); // Σ c·q, before g (maybe c itself) is written
         ops.passUnclipped(c, xRows, maxLevel, scratchRows, g); // ∂L/∂v = c where |v/s| ≤ 2^(M−1) − 1
-        ops.rowDot(c, qRows, scratchRows, rowDotQ); // Σ c·q
         ops.rowDot(g, xRows, scratchRows, rowDotX); // Σ_inside c·x
         Buffers.readVector(rowDotQ, dotQValues);
         Buffers.readVector(rowDotX, dotXValues);

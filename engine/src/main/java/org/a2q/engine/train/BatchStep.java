@@ -53,8 +53,8 @@ public final class BatchStep implements AutoCloseable {
     // Bound once (a fresh INDArray.addi built a legacy op every step: 15-25 µs of dispatch each).
     private final NativeOp arenaSum = new NativeOp("add");
 
-    /** A quantized layer in the graph, the same layer in the replica, and the op adding their dL/dŵ. */
-    private record Quantized(WeightedLayer layer, WeightedLayer replica, NativeOp gradSum) { }
+    /** A quantized layer in the graph and the same layer in the replica. */
+    private record Quantized(WeightedLayer layer, WeightedLayer replica) { }
     private SpinHandoffWorker worker;
     private int correct;
     private boolean lastSplit;
@@ -135,15 +135,17 @@ public final class BatchStep implements AutoCloseable {
     }
 
     /**
-     * dL/dŵ of both halves summed into the graph's buffer and mapped back through the quantizer
-     * once, overwriting dL/dv and the quantizer's own gradients in the graph's arena (the
-     * replica's arena, already added, holds nothing for them: its layers never ran a quantizer).
+     * Both halves' dL/dŵ, already added with the rest of the gradient arenas (each half's layers
+     * left it in their weight's gradient), mapped back through the quantizer once and in place:
+     * dL/dv and the quantizer's own gradients overwrite the graph's arena slots (the replica's
+     * slots for the quantizer's parameters, added too, hold zeros: its layers never ran a
+     * quantizer). Before, dL/dŵ went to per-layer scratch buffers and took one more native add per
+     * quantized layer.
      */
     private static void transformBackward(List<Quantized> layers) {
         for (Quantized q : layers) {
-            INDArray gradW = q.layer().transformedWeightGrad();
-            q.gradSum().exec(new INDArray[] {gradW, q.replica().transformedWeightGrad()}, gradW);
-            q.layer().weightTransform().backward(gradW, q.layer().weight().grad());
+            INDArray grad = q.layer().weight().grad();
+            q.layer().weightTransform().backward(grad, grad);
         }
     }
 
@@ -211,7 +213,7 @@ public final class BatchStep implements AutoCloseable {
         List<Graph.Node> theirs = replica.nodes();
         for (int i = 0; i < mine.size(); i++) {
             if (mine.get(i).layer() instanceof WeightedLayer l && l.weightTransform() != null) {
-                pairs.add(new Quantized(l, (WeightedLayer) theirs.get(i).layer(), new NativeOp("add")));
+                pairs.add(new Quantized(l, (WeightedLayer) theirs.get(i).layer()));
             }
         }
         pairs.sort(Comparator.comparingLong((Quantized p) -> -p.layer().weight().length()));

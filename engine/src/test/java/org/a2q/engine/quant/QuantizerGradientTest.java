@@ -3,8 +3,11 @@ package org.a2q.engine.quant;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Random;
 import org.a2q.engine.DoublePrecision;
+import org.a2q.engine.nn.Param;
+import org.a2q.engine.nn.WeightTransform;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -337,6 +340,48 @@ class QuantizerGradientTest {
             double down = loss.apply(v, sp);
             sp[r] = keep;
             assertClose((up - down) / (2 * hs), gs[r], "dL/d(scale param)[" + r + "]");
+        }
+    }
+
+    /**
+     * The split training step keeps dL/dŵ in the weight's gradient and maps it back in place:
+     * backward(g, g) must give what backward(g, separate array) gives, value for value, with
+     * clipped entries (the masked paths) and for every quantizer kind.
+     */
+    @Test
+    void backwardInPlaceOverItsInputGivesTheSameGradients() {
+        Random rnd = new Random(23);
+        int channels = 4;
+        int k = 10;
+        List<WeightTransform> quantizers = List.of(
+                new AccumulatorAwareWeightQuantizer("a", A2qVariant.A2Q, channels, 3, 12, 4, false, ScaleDomain.LOG2),
+                new AccumulatorAwareWeightQuantizer("p", A2qVariant.A2Q_PLUS, channels, 3, 12, 4, false, ScaleDomain.FLOAT),
+                new PerChannelWeightQuantizer("b", channels, 3, ScaleDomain.LOG2));
+        for (WeightTransform quant : quantizers) {
+            INDArray v = Nd4j.createFromArray(randomMatrix(rnd, channels, k));
+            if (quant instanceof PerChannelWeightQuantizer b) {
+                b.initialize(v);
+                b.scaleParam().value().subi(0.7);   // smaller s: some entries clip
+            } else {
+                AccumulatorAwareWeightQuantizer a = (AccumulatorAwareWeightQuantizer) quant;
+                a.initialize(v, InitMode.NAIVE);
+                a.scaleParam().value().muli(a.scaleDomain() == ScaleDomain.FLOAT ? 0.3 : 1).subi(a.scaleDomain() == ScaleDomain.LOG2 ? 1.5 : 0);
+            }
+            INDArray c = Nd4j.createFromArray(randomMatrix(rnd, channels, k));
+            quant.forward(v);
+            INDArray separate = Nd4j.zeros(channels, k);
+            quant.backward(c, separate);
+            List<INDArray> paramGrads = new java.util.ArrayList<>();
+            for (Param p : quant.params()) {
+                paramGrads.add(p.grad().dup());
+            }
+            quant.forward(v);
+            INDArray inPlace = c.dup();
+            quant.backward(inPlace, inPlace);
+            assertEquals(separate, inPlace, quant.getClass().getSimpleName());
+            for (int i = 0; i < paramGrads.size(); i++) {
+                assertEquals(paramGrads.get(i), quant.params().get(i).grad(), quant.getClass().getSimpleName() + " param " + i);
+            }
         }
     }
 
