@@ -194,10 +194,10 @@ public final class ActivationQuantizer extends Layer implements AbsorbsRelu, Com
         }
         INDArray gradIn = gradInput != null ? gradInput : (passScratch = Buffers.like(passScratch, scaled));
         double lowerCut = afterRelu ? 0.0 : kernel.below(lo, scaled.dataType());
+        double codeSum = scale != null ? kernel.codeDot(gradOutput, codes) : 0;   // before dy may be overwritten
         kernel.passMask(gradOutput, scaled, lowerCut, hi, gradIn);
         if (scale != null) {
-            double g = kernel.scaleGradient(gradOutput, codes, gradIn, scaled);
-            scale.grad().putScalar(0, g);
+            scale.grad().putScalar(0, codeSum - kernel.insideDot(gradIn, scaled));
         }
     }
 

@@ -75,16 +75,26 @@ final class FakeQuantKernel {
         rescale.run();
     }
 
-    /** out = dy·[lowerCut < t ≤ hi]: the straight-through gradient of the clamp. */
+    /**
+     * out = dy·[lowerCut < t ≤ hi]: the straight-through gradient of the clamp. [t &gt; hi] goes to
+     * out itself until the product overwrites it (one buffer fewer for the step to pull through
+     * the cache), unless out is dy or t or differs from t in shape or type.
+     */
     void passMask(INDArray dy, INDArray t, double lowerCut, double hi, INDArray out) {
         mask = Buffers.like(mask, t);
-        above = Buffers.like(above, t);
+        INDArray aboveHi;
+        if (out != dy && out != t && out.dataType() == t.dataType() && java.util.Arrays.equals(out.shape(), t.shape())) {
+            aboveHi = out;
+        } else {
+            above = Buffers.like(above, t);
+            aboveHi = above;
+        }
         allocateScalars(t.dataType());
         lowerCutoff.putScalar(0, lowerCut);
         upper.putScalar(0, hi);
         lowerStep = bind(lowerStep, LegacyLoop.Scalar.STEP, t, lowerCutoff, mask);
-        upperStep = bind(upperStep, LegacyLoop.Scalar.STEP, t, upper, above);
-        maskDifference = bind(maskDifference, LegacyLoop.Pairwise.SUBTRACT, mask, above, mask);
+        upperStep = bind(upperStep, LegacyLoop.Scalar.STEP, t, upper, aboveHi);
+        maskDifference = bind(maskDifference, LegacyLoop.Pairwise.SUBTRACT, mask, aboveHi, mask);
         maskGradient = bind(maskGradient, LegacyLoop.Pairwise.MULTIPLY, dy, mask, out);
         lowerStep.run();
         upperStep.run();
@@ -101,16 +111,25 @@ final class FakeQuantKernel {
     }
 
     /**
-     * Σ dy·q − Σ dx·t, the LSQ scale gradient (dense tensors of one shape): two BLAS dot products,
-     * each a one-row gemv bound to its arrays (ND4J's BLAS wrapper took ~0.3 µs more per call).
+     * Σ dy·q, the first half of the LSQ scale gradient (dense tensors of one shape): a BLAS dot
+     * product, a one-row gemv bound to its arrays (ND4J's BLAS wrapper took ~0.3 µs more per call).
+     * Taken before the mask is applied, so that dy may then be overwritten by dx.
      */
-    double scaleGradient(INDArray dy, INDArray q, INDArray dx, INDArray t) {
-        if (!(Dot.direct(dy) && Dot.direct(q) && Dot.direct(dx) && Dot.direct(t))) {
-            return Nd4j.getBlasWrapper().dot(dy, q) - Nd4j.getBlasWrapper().dot(dx, t);
+    double codeDot(INDArray dy, INDArray q) {
+        if (!(Dot.direct(dy) && Dot.direct(q))) {
+            return Nd4j.getBlasWrapper().dot(dy, q);
         }
         dotQ = dotQ == null || !dotQ.boundTo(dy, q) ? new Dot(dy, q) : dotQ;
+        return dotQ.value();
+    }
+
+    /** Σ dx·t, the second half of the LSQ scale gradient, as {@link #codeDot}. */
+    double insideDot(INDArray dx, INDArray t) {
+        if (!(Dot.direct(dx) && Dot.direct(t))) {
+            return Nd4j.getBlasWrapper().dot(dx, t);
+        }
         dotT = dotT == null || !dotT.boundTo(dx, t) ? new Dot(dx, t) : dotT;
-        return dotQ.value() - dotT.value();
+        return dotT.value();
     }
 
     /** Σ a·b as the row product of a viewed as [1, n] with b. */

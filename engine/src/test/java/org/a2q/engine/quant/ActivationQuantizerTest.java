@@ -67,6 +67,25 @@ class ActivationQuantizerTest {
     }
 
     @Test
+    void backwardGivesTheSameGradientWhetherOrNotItWritesOverDy() {
+        // The mask's upper step is built in the gradient buffer unless that buffer is dy itself.
+        ActivationQuantizer q = ActivationQuantizer.learned("q", 2, false);   // codes 0..3
+        q.setScale(0.5);
+        INDArray x = Nd4j.createFromArray(-1.0, 0.0, 0.2, 1.0, 1.5, 1.6, 4.0);   // t = −2, 0, 0.4, 2, 3, 3.2, 8
+        double[] dy = {1, 2, 3, 4, 5, 6, 7};
+        double[] expected = {0, 2, 3, 4, 5, 0, 0};   // lo ≤ t ≤ hi passes
+        q.forward(new INDArray[] {x}, true);
+        INDArray[] separate = {Nd4j.create(DataType.DOUBLE, 7)};
+        q.backward(Nd4j.createFromArray(dy), separate);
+        assertArrayEquals(expected, separate[0].toDoubleVector(), 0.0);
+        double scaleGrad = q.params().get(0).grad().getDouble(0);
+        INDArray shared = Nd4j.createFromArray(dy);
+        q.backward(shared, new INDArray[] {shared});
+        assertArrayEquals(expected, shared.toDoubleVector(), 0.0);
+        assertEquals(scaleGrad, q.params().get(0).grad().getDouble(0), 1e-12);
+    }
+
+    @Test
     void imageInputQuantizerReproducesThePixels() {
         ActivationQuantizer q = ActivationQuantizer.fixed("in", 8, false, 1.0 / 255);
         float[] px = new float[256];
