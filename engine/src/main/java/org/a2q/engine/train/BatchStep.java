@@ -55,6 +55,20 @@ public final class BatchStep implements AutoCloseable {
 
     /** A quantized layer in the graph and the same layer in the replica. */
     private record Quantized(WeightedLayer layer, WeightedLayer replica) { }
+
+    /** graph arena range += replica arena range, bound once to the two views. */
+    private record RangeSum(INDArray mine, INDArray theirs, NativeOp add) {
+        void run() {
+            add.exec(new INDArray[] {mine, theirs}, mine);
+        }
+    }
+
+    // The gradient-arena ranges each thread adds before its quantizers' backward: the caller's
+    // cover exactly its quantized layers' parameter blocks (weight, bias, quantizer parameters),
+    // the worker's everything else, so neither adds a slot the other's quantizer writes. Null:
+    // the blocks are not contiguous in the arena, and the step sums serially as for float.
+    private List<RangeSum> callerSum;
+    private List<RangeSum> workerSum;
     private SpinHandoffWorker worker;
     private int correct;
     private boolean lastSplit;
@@ -114,9 +128,17 @@ public final class BatchStep implements AutoCloseable {
             double[] losses = new double[2];
             worker.runBoth(() -> losses[0] = forwardBackward(graph, loss, head, labels, 0, first, size),
                     () -> losses[1] = forwardBackward(replica, replicaLoss, tail, labels, first, second, size));
-            arenaSum.exec(new INDArray[] {graph.gradArena(), replica.gradArena()}, graph.gradArena());
-            if (quantized) {
-                worker.runBoth(() -> transformBackward(transformedOnCaller), () -> transformBackward(transformedOnWorker));
+            if (quantized && callerSum != null) {
+                // Each thread adds the replica's gradients for its own quantized layers' slots (and
+                // its share of the rest) and maps its layers back at once: no serial sum, one
+                // hand-over fewer.
+                worker.runBoth(() -> { sum(callerSum); transformBackward(transformedOnCaller); },
+                        () -> { sum(workerSum); transformBackward(transformedOnWorker); });
+            } else {
+                arenaSum.exec(new INDArray[] {graph.gradArena(), replica.gradArena()}, graph.gradArena());
+                if (quantized) {
+                    worker.runBoth(() -> transformBackward(transformedOnCaller), () -> transformBackward(transformedOnWorker));
+                }
             }
             correct = loss.correct() + replicaLoss.correct();
             return (losses[0] * first + losses[1] * second) / size;
@@ -230,6 +252,55 @@ public final class BatchStep implements AutoCloseable {
                 transformedOnWorker.add(p);
                 workerLoad += cost;
             }
+        }
+        divideArenaSum();
+    }
+
+    /** The arena ranges of each thread's quantized layers (see {@link #callerSum}), or null if a block is not contiguous. */
+    private void divideArenaSum() {
+        callerSum = null;
+        workerSum = null;
+        List<org.a2q.engine.nn.Param> all = graph.params();
+        long[] start = new long[all.size() + 1];
+        for (int i = 0; i < all.size(); i++) {
+            start[i + 1] = start[i] + all.get(i).length();
+        }
+        java.util.TreeMap<Long, Long> callerBlocks = new java.util.TreeMap<>();
+        for (Quantized q : transformedOnCaller) {
+            List<org.a2q.engine.nn.Param> own = q.layer().params();
+            int first = all.indexOf(own.get(0));
+            for (int j = 0; j < own.size(); j++) {
+                if (first < 0 || first + j >= all.size() || all.get(first + j) != own.get(j)) {
+                    return;   // not one contiguous block: keep the serial sum
+                }
+            }
+            callerBlocks.put(start[first], start[first + own.size()]);
+        }
+        List<RangeSum> mine = new ArrayList<>();
+        List<RangeSum> theirs = new ArrayList<>();
+        long at = 0;
+        for (Map.Entry<Long, Long> b : callerBlocks.entrySet()) {
+            if (b.getKey() > at) {
+                theirs.add(rangeSum(at, b.getKey()));
+            }
+            mine.add(rangeSum(b.getKey(), b.getValue()));
+            at = b.getValue();
+        }
+        if (start[all.size()] > at) {
+            theirs.add(rangeSum(at, start[all.size()]));
+        }
+        callerSum = mine;
+        workerSum = theirs;
+    }
+
+    private RangeSum rangeSum(long from, long to) {
+        return new RangeSum(graph.gradArena().get(NDArrayIndex.interval(from, to)),
+                replica.gradArena().get(NDArrayIndex.interval(from, to)), new NativeOp("add"));
+    }
+
+    private static void sum(List<RangeSum> ranges) {
+        for (RangeSum r : ranges) {
+            r.run();
         }
     }
 
