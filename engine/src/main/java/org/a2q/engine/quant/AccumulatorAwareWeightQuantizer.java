@@ -3,6 +3,7 @@ package org.a2q.engine.quant;
 import java.util.List;
 import org.a2q.engine.EngineException;
 import org.a2q.engine.nn.Buffers;
+import org.a2q.engine.nn.LargestMagnitude;
 import org.a2q.engine.nn.Param;
 import org.a2q.engine.nn.WeightTransform;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -38,8 +39,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Performance: the per-row scalars (g, s, g′, 1/pre and the gradient coefficients) are computed
  * in Java on [Cout] vectors; the [Cout, K] work is 6 native passes forward and 8 backward for A2Q
- * (A2Q+ adds 3 and 2; 2 and 4 more when some g′ ≥ 2^(M−1), the only case in which the clamp can
- * bite), on buffers allocated once per shape and dtype, in the dtype of v, with one scratch buffer
+ * (A2Q+ adds 3 and 2; 2 and 4 more when some |z| reaches 2^(M−1), the only case in which the clamp
+ * bites, checked with one BLAS pass whenever some g′ ≥ 2^(M−1)), on buffers allocated once per shape and dtype, in the dtype of v, with one scratch buffer
  * for every intermediate that is not kept from forward to backward (fewer buffers, fewer cache
  * misses in a training step, where the halves' activations have evicted them). The ops are
  * libnd4j's elementwise loops and OpenBLAS's gemv (row sums) called directly, bound to these
@@ -102,6 +103,7 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
     private INDArray rowDotQ;
     private INDArray rowDotZ;
     private INDArray zRows;
+    private LargestMagnitude zMagnitude;   // max |z|, bound to zRows
     private INDArray qRows;
     private INDArray intRows;
     private INDArray productRows;   // scratch: |u|, the clip mask, the row-dot products, sign(u)·β
@@ -289,10 +291,12 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         Buffers.writeVector(invPreValues, rowInvPre);
         Buffers.writeVector(scaleValue, rowScale);
         Buffers.readVector(rowInvPre, invPreValues);   // as stored (rounded to the weights' type), for backward
-        // |z_i| ≤ Σ|z| ≤ g′: if every g′ < 2^(M−1), rtz(z) is already in range and nothing clips.
-        clipPossible = maxBudgetUsed >= maxLevel + 1;
-
         ops.mul(u, rowInvPreCol, zRows); // z = u/pre
+        // |z_i| ≤ Σ|z| ≤ g′: if every g′ < 2^(M−1), rtz(z) is already in range and nothing clips.
+        // Otherwise the largest |z| decides (one BLAS pass): below 2^(M−1) the clamp and its
+        // straight-through mask change nothing and are skipped (6 passes; LeNet's fc1 has no
+        // value that large after training, conv2 and fc2 have a few).
+        clipPossible = maxBudgetUsed >= maxLevel + 1 && !(zMagnitude.value() < maxLevel + 1);
         INDArray src = zRows;
         if (clipPossible) {
             // clamp(rtz(z)) = rtz(clamp(z)) for an integer limit; clamping first keeps values small.
@@ -520,6 +524,7 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         rowDotQ = Nd4j.create(type, channels);
         rowDotZ = Nd4j.create(type, channels);
         zRows = Nd4j.create(type, channels, k);
+        zMagnitude = new LargestMagnitude(zRows);
         qRows = Nd4j.create(type, channels, k);
         // |codes| ≤ 2^(M−1) − 1 (clamped, or bounded by g′ < 2^(M−1)): 8 or 16 bits hold them, and
         // the rtz round trip moves a quarter or half of the bytes an int buffer would.

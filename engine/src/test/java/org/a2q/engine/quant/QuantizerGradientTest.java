@@ -205,6 +205,52 @@ class QuantizerGradientTest {
         }
     }
 
+    /**
+     * g′ = 16 ≥ 2^(M−1), so the bound alone cannot rule out clipping, but no |z| reaches 8: the
+     * clamp and its mask are skipped, and q and every gradient must be those of the plain
+     * formulas (§3.3 with nothing clipped).
+     */
+    @Test
+    void noValueAtTheClampGivesTheUnclippedGradients() {
+        AccumulatorAwareWeightQuantizer quant =
+                new AccumulatorAwareWeightQuantizer("l", A2qVariant.A2Q, 1, 4, 12, 4, false, ScaleDomain.FLOAT);
+        quant.normParam().value().putScalar(0, 0.0);          // g = 1
+        quant.scaleParam().value().putScalar(0, 1.0 / 16);    // s = 1/16: g/s = 16, far below T
+        double[] v = new double[16];
+        double[] c = new double[16];
+        for (int i = 0; i < 16; i++) {
+            v[i] = (i % 2 == 0 ? 1 : -1) * (i < 8 ? 0.125 : 0.0625) * 4 / 3;   // ‖v‖₁ = 2
+            c[i] = 0.01 * (i + 1) * (i % 3 == 0 ? -1 : 1);
+        }
+        INDArray vArr = Nd4j.createFromArray(new double[][] {v});
+        quant.forward(vArr);
+        double l1 = 0;
+        for (double x : v) {
+            l1 += Math.abs(x);
+        }
+        double gp = 16;
+        double[] z = new double[16];
+        long[] q = quant.integerWeights().q()[0];
+        double dotQ = 0;
+        double dotZ = 0;
+        for (int i = 0; i < 16; i++) {
+            z[i] = v[i] * gp / l1;
+            assertTrue(Math.abs(z[i]) < 8);
+            assertEquals((long) z[i], q[i], "rtz at " + i);
+            dotQ += c[i] * q[i];
+            dotZ += c[i] * z[i];
+        }
+        INDArray gradV = Nd4j.zeros(1, 16);
+        quant.backward(Nd4j.createFromArray(new double[][] {c}), gradV);
+        double s = 1.0 / 16;
+        for (int i = 0; i < 16; i++) {
+            double expected = s * gp / l1 * c[i] - Math.signum(v[i]) * s * dotZ / l1;
+            assertEquals(expected, gradV.getDouble(0, i), 1e-12, "dL/dv at " + i);
+        }
+        assertEquals(dotQ - dotZ, quant.scaleParam().grad().getDouble(0), 1e-12);        // ∂L/∂s
+        assertEquals(dotZ / gp * 1.0 * LN2, quant.normParam().grad().getDouble(0), 1e-12);  // ∂L/∂t = ∂L/∂g·g·ln2
+    }
+
     /** ∂L/∂v and ∂L/∂g vanish for an entry the clamp cut off; ∂L/∂s is then just c·q. */
     @Test
     void clippedEntryPassesOnlyTheScaleGradient() {
