@@ -36,11 +36,6 @@ public final class LargestMagnitude {
         this.p = x.data().addressPointer();      // a view's buffer starts at the view
     }
 
-    /** Whether this is bound to that very array. */
-    public boolean boundTo(INDArray a) {
-        return x == a;
-    }
-
     public double value() {
         if (isDouble) {
             DoublePointer d = (DoublePointer) p;

@@ -40,9 +40,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Performance: the per-row scalars (g, s, g′, 1/pre and the gradient coefficients) are computed
  * in Java on [Cout] vectors; the [Cout, K] work is 6 native passes forward and 8 backward for A2Q
  * (A2Q+ adds 3 and 2; 2 and 4 more when some |z| reaches 2^(M−1), the only case in which the clamp
- * bites, checked with one BLAS pass whenever some g′ ≥ 2^(M−1)), on buffers allocated once per shape and dtype, in the dtype of v, with one scratch buffer
- * for every intermediate that is not kept from forward to backward (fewer buffers, fewer cache
- * misses in a training step, where the halves' activations have evicted them). The ops are
+ * bites, checked with one BLAS pass whenever some g′ ≥ 2^(M−1)), on buffers allocated once per
+ * shape and dtype, in the dtype of v, with one scratch buffer for every intermediate that is not
+ * kept from forward to backward (fewer buffers, fewer cache misses in a training step, where the
+ * halves' activations have evicted them). The ops are
  * libnd4j's elementwise loops and OpenBLAS's gemv (row sums) called directly, bound to these
  * buffers ({@link org.a2q.engine.nn.LegacyLoop}, {@link org.a2q.engine.nn.RowProduct}).
  */

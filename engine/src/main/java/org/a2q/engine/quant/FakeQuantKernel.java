@@ -41,8 +41,8 @@ final class FakeQuantKernel {
     private INDArray magic;      // [1] holding 1.5·2^(significand bits − 1): 1.5·2^23 for float
     private INDArray mask;
     private INDArray above;
-    private Dot dotQ;       // Σ dy·q
-    private Dot dotT;       // Σ dx·t
+    private final Dot codeDot = new Dot();       // Σ dy·q
+    private final Dot insideDot = new Dot();     // Σ dx·t
 
     /** t = x/s and q = round_half_even(clamp(t, lo, hi)); t and q preallocated like x. */
     void codes(INDArray x, double s, double lo, double hi, INDArray t, INDArray q) {
@@ -111,53 +111,46 @@ final class FakeQuantKernel {
     }
 
     /**
-     * Σ dy·q, the first half of the LSQ scale gradient (dense tensors of one shape): a BLAS dot
-     * product, a one-row gemv bound to its arrays (ND4J's BLAS wrapper took ~0.3 µs more per call).
-     * Taken before the mask is applied, so that dy may then be overwritten by dx.
+     * Σ dy·q, the first half of the LSQ scale gradient. Taken before the mask is applied, so that
+     * dy may then be overwritten by dx.
      */
     double codeDot(INDArray dy, INDArray q) {
-        if (!(Dot.direct(dy) && Dot.direct(q))) {
-            return Nd4j.getBlasWrapper().dot(dy, q);
-        }
-        dotQ = dotQ == null || !dotQ.boundTo(dy, q) ? new Dot(dy, q) : dotQ;
-        return dotQ.value();
+        return codeDot.of(dy, q);
     }
 
-    /** Σ dx·t, the second half of the LSQ scale gradient, as {@link #codeDot}. */
+    /** Σ dx·t, the second half of the LSQ scale gradient. */
     double insideDot(INDArray dx, INDArray t) {
-        if (!(Dot.direct(dx) && Dot.direct(t))) {
-            return Nd4j.getBlasWrapper().dot(dx, t);
-        }
-        dotT = dotT == null || !dotT.boundTo(dx, t) ? new Dot(dx, t) : dotT;
-        return dotT.value();
+        return insideDot.of(dx, t);
     }
 
-    /** Σ a·b as the row product of a viewed as [1, n] with b. */
+    /**
+     * Σ a·b over two dense tensors of one shape at one call site: a BLAS dot product, the row
+     * product of a viewed as [1, n] with b, bound to the arrays of the last call (ND4J's BLAS
+     * wrapper took ~0.3 µs more per call, and stays the fallback for tensors a reshape would copy).
+     */
     private static final class Dot {
-        private final INDArray a;
-        private final INDArray b;
-        private final INDArray out;
-        private final RowProduct product;
+        private INDArray a;
+        private INDArray b;
+        private INDArray out;
+        private RowProduct product;
 
-        Dot(INDArray a, INDArray b) {
-            this.a = a;
-            this.b = b;
-            this.out = Nd4j.create(a.dataType(), 1);
-            this.product = new RowProduct(a.reshape('c', new long[] {1, a.length()}), b.reshape('c', new long[] {b.length()}), out);
-        }
-
-        boolean boundTo(INDArray a, INDArray b) {
-            return this.a == a && this.b == b;
+        double of(INDArray a, INDArray b) {
+            if (!(direct(a) && direct(b))) {
+                return Nd4j.getBlasWrapper().dot(a, b);
+            }
+            if (a != this.a || b != this.b) {
+                this.a = a;
+                this.b = b;
+                this.out = Nd4j.create(a.dataType(), 1);
+                this.product = new RowProduct(a.reshape('c', new long[] {1, a.length()}), b.reshape('c', new long[] {b.length()}), out);
+            }
+            product.run();
+            return out.getDouble(0);
         }
 
         /** Whether a reshape of x is a view of it (else the bound product would read a stale copy). */
-        static boolean direct(INDArray x) {
+        private static boolean direct(INDArray x) {
             return ChannelRows.reshapesInPlace(x) && (x.dataType() == DataType.FLOAT || x.dataType() == DataType.DOUBLE);
-        }
-
-        double value() {
-            product.run();
-            return out.getDouble(0);
         }
     }
 

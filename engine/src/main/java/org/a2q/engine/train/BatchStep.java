@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.a2q.engine.EngineException;
 import org.a2q.engine.EngineRuntime;
 import org.a2q.engine.model.GraphSpec;
@@ -11,6 +12,7 @@ import org.a2q.engine.nn.Conv2d;
 import org.a2q.engine.nn.Dropout;
 import org.a2q.engine.nn.Graph;
 import org.a2q.engine.nn.NativeOp;
+import org.a2q.engine.nn.Param;
 import org.a2q.engine.nn.WeightedLayer;
 import org.a2q.engine.quant.Quantization;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -260,14 +262,17 @@ public final class BatchStep implements AutoCloseable {
     private void divideArenaSum() {
         callerSum = null;
         workerSum = null;
-        List<org.a2q.engine.nn.Param> all = graph.params();
+        if (transformedOnCaller.isEmpty()) {
+            return;   // float: nothing to fold the sum into
+        }
+        List<Param> all = graph.params();
         long[] start = new long[all.size() + 1];
         for (int i = 0; i < all.size(); i++) {
             start[i + 1] = start[i] + all.get(i).length();
         }
-        java.util.TreeMap<Long, Long> callerBlocks = new java.util.TreeMap<>();
+        TreeMap<Long, Long> callerBlocks = new TreeMap<>();
         for (Quantized q : transformedOnCaller) {
-            List<org.a2q.engine.nn.Param> own = q.layer().params();
+            List<Param> own = q.layer().params();
             int first = all.indexOf(own.get(0));
             for (int j = 0; j < own.size(); j++) {
                 if (first < 0 || first + j >= all.size() || all.get(first + j) != own.get(j)) {
