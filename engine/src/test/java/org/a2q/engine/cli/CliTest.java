@@ -46,8 +46,35 @@ class CliTest {
 
         CliRun bad = run("bench", "--rounds", "3");
         assertEquals(1, bad.code());
-        assertEquals("error: --rounds counts comparisons with PyTorch: use it with --compare-torch, 1 or more",
-                bad.err().strip());
+        assertEquals("error: --rounds counts comparisons (with PyTorch, or of quantized with float training): "
+                + "use it with --compare-torch or --method, 1 or more", bad.err().strip());
+    }
+
+    @Test
+    void benchRepeatsTheQuantizedComparisonAndReportsTheMedianRound() {
+        CliRun r = run("bench", "--model", "lenet", "--batch", "8", "--warmup", "2", "--steps", "25", "--jit-idle-steps", "0",
+                "--method", "a2q", "--acc-bits", "14", "--rounds", "3");
+        assertEquals(0, r.code(), r.err());
+        String out = r.out();
+        java.util.List<Double> rounds = new java.util.ArrayList<>();
+        rounds.add(percent(out.lines().filter(l -> l.startsWith("quantization-aware training costs") && l.contains("(medians)"))
+                .findFirst().orElseThrow()));
+        out.lines().filter(l -> l.startsWith("round ")).forEach(l -> rounds.add(percent(l)));
+        assertEquals(3, rounds.size(), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("round 3: a2q ")), out);
+        String summary = out.lines().filter(l -> l.contains("(median of 3 rounds")).findFirst().orElseThrow();
+        java.util.Collections.sort(rounds);
+        // the summary's median and range are the rounds' own (each printed to 0.1 %)
+        assertEquals(rounds.get(1), percent(summary), 0.051, summary);
+        assertTrue(summary.contains(String.format(java.util.Locale.ROOT, "range %+.1f%% to %+.1f%%", rounds.get(0), rounds.get(2))),
+                summary);
+    }
+
+    /** The first signed percentage in a line, e.g. "+12.5%" in "... costs +12.5% time per step". */
+    private static double percent(String line) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([+-][0-9]+\\.[0-9])%").matcher(line);
+        assertTrue(m.find(), line);
+        return Double.parseDouble(m.group(1));
     }
 
     /** bench with the source tree as home (where engine/bench/torch_reference.py lies); tests run in engine/. */
