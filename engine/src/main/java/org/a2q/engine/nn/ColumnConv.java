@@ -51,18 +51,17 @@ final class ColumnConv {
     private INDArray gradWeightPart;  // [Cout, K] view of gradMatrix
     private INDArray gradBiasPart;    // [Cout, 1] view of gradMatrix
 
-    // The small copies in and out of [W | b] run as libnd4j's assign loop bound to their arrays:
-    // INDArray.assign went through a custom op each call, 21.8 µs for conv1's 150 weights and 6
-    // biases into the strided [W | b] and 35.7 µs for the two gradients out of it, against 0.6
-    // bound (hot, one thread; in the training step each thread ran them for its half).
+    // The small copies in and out of [W | b] are bound loops (BoundCopy): through INDArray.assign
+    // they cost 21.8 µs in and 35.7 µs out per call at conv1, and each thread of the split
+    // training step paid that for its half.
     private final ViewCache weightRows = new ViewCache(w -> w.reshape('c', w.size(0), w.length() / w.size(0)));
     private final ViewCache biasColumn = new ViewCache(b -> b.reshape('c', b.length(), 1));
     private final ViewCache gradWeightRows = new ViewCache(w -> w.reshape('c', w.size(0), w.length() / w.size(0)));
     private final ViewCache gradBiasColumn = new ViewCache(b -> b.reshape('c', b.length(), 1));
-    private LegacyLoop weightIn;
-    private LegacyLoop biasIn;
-    private LegacyLoop gradWeightOut;
-    private LegacyLoop gradBiasOut;
+    private final BoundCopy weightIn = new BoundCopy();
+    private final BoundCopy biasIn = new BoundCopy();
+    private final BoundCopy gradWeightOut = new BoundCopy();
+    private final BoundCopy gradBiasOut = new BoundCopy();
     private LegacyLoop[] columnCopies;    // per input channel: its patches into its column rows
 
     ColumnConv(Conv2d conv) {
@@ -80,9 +79,9 @@ final class ColumnConv {
         for (LegacyLoop c : columnCopies) {
             c.run();
         }
-        weightIn = copy(weightIn, weightRows.of(viewable(weight)), weightPart);
+        weightIn.run(weightRows.of(viewable(weight)), weightPart);
         if (bias != null) {
-            biasIn = copy(biasIn, biasColumn.of(viewable(bias)), biasPart);
+            biasIn.run(biasColumn.of(viewable(bias)), biasPart);
         }
         forwardMatmul.exec(new INDArray[] {weightMatrix, columns}, outputCN);
         if (channelMajor) {
@@ -108,24 +107,17 @@ final class ColumnConv {
         }
         weightGradMatmul.exec(new INDArray[] {dy, columns}, gradMatrix);
         if (Buffers.isDense(gradWeight) && gradWeight.ordering() == 'c') {
-            gradWeightOut = copy(gradWeightOut, gradWeightPart, gradWeightRows.of(gradWeight));
+            gradWeightOut.run(gradWeightPart, gradWeightRows.of(gradWeight));
         } else {
             gradWeight.reshape('c', cout, conv.fanIn()).assign(gradWeightPart);
         }
         if (gradBias != null) {
             if (Buffers.isDense(gradBias)) {
-                gradBiasOut = copy(gradBiasOut, gradBiasPart, gradBiasColumn.of(gradBias));
+                gradBiasOut.run(gradBiasPart, gradBiasColumn.of(gradBias));
             } else {
                 gradBias.reshape(cout, 1).assign(gradBiasPart);
             }
         }
-    }
-
-    /** The loop copying {@code from} into {@code to} (one shape), rebound only when they change. */
-    private static LegacyLoop copy(LegacyLoop loop, INDArray from, INDArray to) {
-        loop = loop == null ? LegacyLoop.convert(from, to) : loop.rebind(from, null, to);
-        loop.run();
-        return loop;
     }
 
     /** a itself if a reshape of it is a view (the parameters are), else a dense copy to read from. */

@@ -30,6 +30,12 @@ public final class Pool2d extends Layer {
     private final ViewCache pooledNCHW = new ViewCache(a -> a.permute(1, 0, 2, 3));
     private final ViewCache gradOutputCN = new ViewCache(a -> a.permute(1, 0, 2, 3));
     private final ViewCache gradInCNView = new ViewCache(a -> a.permute(1, 0, 2, 3));
+    private final ViewCache gradInNCHW = new ViewCache(a -> a.permute(1, 0, 2, 3));
+    // the layout changes between them are copies through bound loops (INDArray.assign costs a
+    // custom op per call)
+    private final BoundCopy outputCopy = new BoundCopy();
+    private final BoundCopy gradCopy = new BoundCopy();
+    private final BoundCopy gradInCopy = new BoundCopy();
     private INDArray output;
     // Channel-major mode: the input is the NCHW view of a [C, N, H, W] array (ColumnConv). oneDNN
     // pools that array as if it were NCHW with N and C swapped — the same windows — and measured
@@ -97,7 +103,7 @@ public final class Pool2d extends Layer {
             long[] o = output.shape();
             pooledCN = Buffers.ensure(pooledCN, input.dataType(), o[1], o[0], o[2], o[3]);
             forwardOp.exec(new INDArray[] {inCN}, pooledCN);
-            output.assign(pooledNCHW.of(pooledCN));
+            outputCopy.run(pooledNCHW.of(pooledCN), output);
             return output;
         }
         forwardOp.exec(new INDArray[] {input}, output);
@@ -113,14 +119,14 @@ public final class Pool2d extends Layer {
         if (channelMajor) {
             INDArray inCN = inputCN.of(input);
             gradCN = Buffers.ensure(gradCN, gradOutput.dataType(), pooledCN.shape());
-            gradCN.assign(gradOutputCN.of(gradOutput));
+            gradCopy.run(gradOutputCN.of(gradOutput), gradCN);
             INDArray target = gradInCNView.of(gradIn);
             if (Buffers.isDense(target)) {
                 backwardOp.exec(new INDArray[] {inCN, gradCN}, target);
             } else {
                 gradInCN = Buffers.ensure(gradInCN, gradIn.dataType(), inCN.shape());
                 backwardOp.exec(new INDArray[] {inCN, gradCN}, gradInCN);
-                gradIn.assign(gradInCN.permute(1, 0, 2, 3));
+                gradInCopy.run(gradInNCHW.of(gradInCN), gradIn);
             }
             return;
         }
