@@ -42,6 +42,15 @@ public final class Buffers {
     }
 
     /**
+     * True if a reshape of a is a view of the same memory: c-order and dense, the strides of
+     * size-1 dimensions ignored (a [6, 1, 5, 5] weight cut from the parameter arena has stride 25
+     * on its second dimension, and failing ND4J's default-strides test it was copied twice a step).
+     */
+    public static boolean reshapesInPlace(INDArray a) {
+        return a.ordering() == 'c' && isDense(a);
+    }
+
+    /**
      * Like {@link #like}, but keeps the memory layout of a template that is the NCHW view of a
      * channel-major [C, N, H, W] array (ColumnConv's output), so gradients flowing back to such a
      * layer arrive channel-major and need no transposing copy.

@@ -1,6 +1,7 @@
 package org.a2q.engine.nn;
 
 import java.util.Arrays;
+import java.util.function.UnaryOperator;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -54,10 +55,12 @@ final class ColumnConv {
     // The small copies in and out of [W | b] are bound loops (BoundCopy): through INDArray.assign
     // they cost 21.8 µs in and 35.7 µs out per call at conv1, and each thread of the split
     // training step paid that for its half.
-    private final ViewCache weightRows = new ViewCache(w -> w.reshape('c', w.size(0), w.length() / w.size(0)));
-    private final ViewCache biasColumn = new ViewCache(b -> b.reshape('c', b.length(), 1));
-    private final ViewCache gradWeightRows = new ViewCache(w -> w.reshape('c', w.size(0), w.length() / w.size(0)));
-    private final ViewCache gradBiasColumn = new ViewCache(b -> b.reshape('c', b.length(), 1));
+    private static final UnaryOperator<INDArray> ROWS = w -> w.reshape('c', w.size(0), w.length() / w.size(0));
+    private static final UnaryOperator<INDArray> COLUMN = b -> b.reshape('c', b.length(), 1);
+    private final ViewCache weightRows = new ViewCache(ROWS);
+    private final ViewCache biasColumn = new ViewCache(COLUMN);
+    private final ViewCache gradWeightRows = new ViewCache(ROWS);
+    private final ViewCache gradBiasColumn = new ViewCache(COLUMN);
     private final BoundCopy weightIn = new BoundCopy();
     private final BoundCopy biasIn = new BoundCopy();
     private final BoundCopy gradWeightOut = new BoundCopy();
@@ -106,7 +109,7 @@ final class ColumnConv {
             dy = gradCopy.reshape('c', cout, m);
         }
         weightGradMatmul.exec(new INDArray[] {dy, columns}, gradMatrix);
-        if (Buffers.isDense(gradWeight) && gradWeight.ordering() == 'c') {
+        if (Buffers.reshapesInPlace(gradWeight)) {
             gradWeightOut.run(gradWeightPart, gradWeightRows.of(gradWeight));
         } else {
             gradWeight.reshape('c', cout, conv.fanIn()).assign(gradWeightPart);
@@ -122,7 +125,7 @@ final class ColumnConv {
 
     /** a itself if a reshape of it is a view (the parameters are), else a dense copy to read from. */
     private static INDArray viewable(INDArray a) {
-        return Buffers.isDense(a) && a.ordering() == 'c' ? a : a.dup('c');
+        return Buffers.reshapesInPlace(a) ? a : a.dup('c');
     }
 
     private void prepare(INDArray x, boolean bias) {

@@ -351,7 +351,7 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         Buffers.writeVector(alphaValues, rowAlpha);
         Buffers.writeVector(betaValues, rowBeta);
         INDArray u = variant == A2qVariant.A2Q_PLUS ? centred : vRows;
-        boolean inPlace = ChannelRows.reshapesInPlace(gradV);
+        boolean inPlace = Buffers.reshapesInPlace(gradV);
         INDArray g = inPlace ? gradVView.of(gradV, channels, k) : gradScratchRows;
         INDArray signTerm = productRows;   // the scratch is free again after the row dots
         ops.sign(u, signTerm);

@@ -31,15 +31,6 @@ final class ChannelRows {
     }
 
     /**
-     * True if a reshape of a is a view of the same memory: c-order and dense, the strides of
-     * size-1 dimensions ignored (a [6, 1, 5, 5] weight cut from the parameter arena has stride 25
-     * on its second dimension, and failing ND4J's default-strides test it was copied twice a step).
-     */
-    static boolean reshapesInPlace(INDArray a) {
-        return a.ordering() == 'c' && Buffers.isDense(a);
-    }
-
-    /**
      * Caches the [C, K] view of one caller array: a reshape costs ~17 µs (measured), and the layer
      * passes the same weight and gradient arrays every step.
      */
@@ -50,7 +41,7 @@ final class ChannelRows {
         INDArray of(INDArray a, int channels, int k) {
             if (a != source || view == null || view.size(1) != k) {
                 view = rows(a, channels, k);
-                source = reshapesInPlace(a) ? a : null; // copies are never reused
+                source = Buffers.reshapesInPlace(a) ? a : null; // copies are never reused
             }
             return view;
         }
@@ -58,7 +49,7 @@ final class ChannelRows {
 
     /** a as [channels, K]; a view when possible, otherwise a copy (fine for inputs only). */
     static INDArray rows(INDArray a, int channels, int k) {
-        if (reshapesInPlace(a)) {
+        if (Buffers.reshapesInPlace(a)) {
             return a.reshape('c', channels, k);
         }
         return a.dup('c').reshape('c', channels, k);

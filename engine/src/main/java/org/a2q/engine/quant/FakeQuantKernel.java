@@ -150,7 +150,7 @@ final class FakeQuantKernel {
 
         /** Whether a reshape of x is a view of it (else the bound product would read a stale copy). */
         private static boolean direct(INDArray x) {
-            return ChannelRows.reshapesInPlace(x) && (x.dataType() == DataType.FLOAT || x.dataType() == DataType.DOUBLE);
+            return Buffers.reshapesInPlace(x) && (x.dataType() == DataType.FLOAT || x.dataType() == DataType.DOUBLE);
         }
     }
 

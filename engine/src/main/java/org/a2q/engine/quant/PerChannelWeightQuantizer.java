@@ -117,7 +117,7 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
             throw new IllegalStateException("call forward() first");
         }
         INDArray c = gradWView.of(gradW, channels, k);
-        boolean inPlace = ChannelRows.reshapesInPlace(gradV);
+        boolean inPlace = Buffers.reshapesInPlace(gradV);
         INDArray g = inPlace ? gradVView.of(gradV, channels, k) : gradScratchRows;
         ops.rowDot(c, qRows, scratchRows, rowDotQ); // Σ c·q, before g (maybe c itself) is written
         ops.passUnclipped(c, xRows, maxLevel, scratchRows, g); // ∂L/∂v = c where |v/s| ≤ 2^(M−1) − 1

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.a2q.engine.nn.Buffers;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -17,13 +18,13 @@ class ChannelRowsTest {
     void aWeightWithASizeOneDimensionFromTheArenaIsViewedInPlace() {
         INDArray arena = Nd4j.create(DataType.FLOAT, 200);
         INDArray conv1 = arena.get(NDArrayIndex.interval(10, 160)).reshape('c', 6, 1, 5, 5);
-        assertTrue(ChannelRows.reshapesInPlace(conv1));
+        assertTrue(Buffers.reshapesInPlace(conv1));
         ChannelRows.RowsView view = new ChannelRows.RowsView();
         INDArray rows = view.of(conv1, 6, 25);
         rows.putScalar(1, 0, 7f);
         assertEquals(7f, arena.getFloat(35), "the rows write through to the arena");
         assertSame(rows, view.of(conv1, 6, 25), "and are kept for the next step");
-        assertFalse(ChannelRows.reshapesInPlace(conv1.permute(0, 1, 3, 2)));
+        assertFalse(Buffers.reshapesInPlace(conv1.permute(0, 1, 3, 2)));
     }
 
     @Test
