@@ -109,16 +109,18 @@ final class ColumnConv {
             dy = gradCopy.reshape('c', cout, m);
         }
         weightGradMatmul.exec(new INDArray[] {dy, columns}, gradMatrix);
+        // The gradients are arena slots or dense scratch; any other layout is written through a
+        // copy of the source shaped like it (a reshape of the target would copy and drop the write).
         if (Buffers.reshapesInPlace(gradWeight)) {
             gradWeightOut.run(gradWeightPart, gradWeightRows.of(gradWeight));
         } else {
-            gradWeight.reshape('c', cout, conv.fanIn()).assign(gradWeightPart);
+            gradWeight.assign(gradWeightPart.dup('c').reshape(gradWeight.shape()));
         }
         if (gradBias != null) {
             if (Buffers.isDense(gradBias)) {
                 gradBiasOut.run(gradBiasPart, gradBiasColumn.of(gradBias));
             } else {
-                gradBias.reshape(cout, 1).assign(gradBiasPart);
+                gradBias.assign(gradBiasPart.dup('c').reshape(gradBias.shape()));
             }
         }
     }
