@@ -58,6 +58,9 @@ public final class Graph {
     private List<Param> params;
     private INDArray valueArena;
     private INDArray gradArena;
+    // Lowest node whose backward has finished in the current pass (read by another thread, see
+    // backwardPassed): written once per node, a volatile store each.
+    private volatile int backwardFrontier;
     private INDArray decayMask;
 
     private long[] forwardNanos;          // per-node time, when profiling
@@ -378,6 +381,23 @@ public final class Graph {
     }
 
     /**
+     * Marks the next {@link #backward} as not yet begun, for a thread that waits on its parameter
+     * gradients with {@link #backwardPassed}: call it before the pass is handed to its thread.
+     */
+    public void expectBackward() {
+        backwardFrontier = nodes.size();
+    }
+
+    /**
+     * Whether the backward pass expected by {@link #expectBackward} has finished node i, so that
+     * the gradients of node i's parameters are final (backward visits nodes from last to first,
+     * and a layer that ran after a pool gets its gradients in the pool's turn, earlier still).
+     */
+    public boolean backwardPassed(int node) {
+        return backwardFrontier <= node;
+    }
+
+    /**
      * Backpropagates dL/d(output) through the graph (after a training forward). Parameter
      * gradients are overwritten, not accumulated.
      */
@@ -398,6 +418,7 @@ public final class Graph {
             }
         }
         for (int i = nodes.size() - 1; i >= 0; i--) {
+            backwardFrontier = i + 1;   // nodes after i are done
             if (!written[i]) {
                 continue; // node does not influence the output
             }
@@ -477,6 +498,7 @@ public final class Graph {
                 written[k] = true;
             }
         }
+        backwardFrontier = 0;
     }
 
     /**

@@ -149,7 +149,8 @@ final class SpinHandoffWorker implements AutoCloseable {
         return null;
     }
 
-    private static void pause(long waitedNanos) {
+    /** One wait step: a spin hint for the first {@link #BUSY_SPIN_NANOS}, a yield after. */
+    static void pause(long waitedNanos) {
         if (waitedNanos < BUSY_SPIN_NANOS) {
             Thread.onSpinWait();
         } else {

@@ -2,9 +2,13 @@ package org.a2q.engine.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import org.a2q.engine.DoublePrecision;
+import org.a2q.engine.EngineException;
 import org.a2q.engine.EngineRuntime;
 import org.a2q.engine.TestData;
 import org.a2q.engine.data.Batch;
@@ -63,6 +67,7 @@ class BatchStepTest {
                 double l2 = two.run(b.features(), b.labels(), b.size());
                 assertFalse(one.lastSplit());
                 assertTrue(two.lastSplit());
+                assertTrue(two.sumsLayerByLayer(), "LeNet's layers each have one block of the arena");
                 assertEquals(l1, l2, 1e-12 * Math.abs(l1));
                 assertEquals(one.correct(), two.correct());
                 INDArray g1 = whole.gradArena();
@@ -113,6 +118,30 @@ class BatchStepTest {
                     assertTrue(p.grad().amaxNumber().doubleValue() > 0 || !p.name().contains("scale"), p.name() + " has no gradient");
                 }
                 assertEquals(0.0, first.sub(g.gradArena()).amaxNumber().doubleValue(), 0.0, split ? "split" : "whole");
+            }
+        }
+    }
+
+    /**
+     * A half that fails (here: a label outside the classes in one half) fails the step, whichever
+     * thread ran it, instead of leaving the other thread waiting for that half's backward; the next
+     * step with good labels runs normally.
+     */
+    @Test
+    void aFailingHalfFailsTheStepAndTheNextStepRuns() {
+        DatasetSplit d = TestData.sample();
+        QuantConfig cfg = QuantConfig.of(QuantMethod.A2Q_PLUS, 4, 4, 12);
+        Graph g = Quantization.apply(ModelTemplates.create("lenet", 5), cfg, d.train(), 1);
+        Batch b = firstBatch(16);
+        try (BatchStep s = new BatchStep(g)) {
+            for (int bad : new int[] {0, 15}) {   // in the caller's half, in the worker's
+                int[] labels = b.labels().clone();
+                labels[bad] = 99;
+                EngineException e = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                        () -> assertThrows(EngineException.class, () -> s.run(b.features(), labels, b.size())));
+                assertTrue(e.getMessage().contains("label 99"), e.getMessage());
+                double l = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> s.run(b.features(), b.labels(), b.size()));
+                assertTrue(s.lastSplit() && Double.isFinite(l));
             }
         }
     }
