@@ -2,6 +2,7 @@ package org.a2q.engine.nn;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -14,7 +15,7 @@ public abstract class WeightedLayer extends Layer {
     private Param bias;
     private WeightTransform weightTransform;
     private INDArray weightGradScratch;
-    private INDArray suppliedWeight;   // ŵ computed by the caller (see useTransformedWeight), or null
+    private Supplier<INDArray> suppliedWeight;   // ŵ computed by the caller (see useTransformedWeight), or null
 
     protected WeightedLayer(String type) {
         super(type);
@@ -45,7 +46,7 @@ public abstract class WeightedLayer extends Layer {
     /** The weight the layer computes with: the stored one or its transformed (quantized) image. */
     public final INDArray effectiveWeight() {
         if (suppliedWeight != null) {
-            return suppliedWeight;
+            return suppliedWeight.get();
         }
         return weightTransform == null ? weight.value() : weightTransform.forward(weight.value());
     }
@@ -59,6 +60,14 @@ public abstract class WeightedLayer extends Layer {
      * in place.
      */
     public final void useTransformedWeight(INDArray w) {
+        useTransformedWeight(w == null ? null : () -> w);
+    }
+
+    /**
+     * The same with ŵ asked for when the layer first needs it in a pass (and again in its
+     * backward): BatchStep lets whichever half of a split batch gets to the layer first compute it.
+     */
+    public final void useTransformedWeight(Supplier<INDArray> w) {
         if (w != null && weightTransform == null) {
             throw new IllegalStateException("this " + type() + " layer has no weight transform");
         }

@@ -1,10 +1,11 @@
 package org.a2q.engine.train;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.a2q.engine.EngineException;
 import org.a2q.engine.EngineRuntime;
 import org.a2q.engine.model.GraphSpec;
@@ -35,10 +36,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * process: 3.1–3.4 ms against 4.0–4.4 ms forward and backward).
  *
  * <p>Weight quantizers run once per step, not once per half: their work is O(parameters) and does
- * not shrink with the batch. Before the halves, each quantized layer's ŵ is computed (the layers
- * divided between the two threads) and handed to that layer in both graphs; after them, the two
- * halves' dL/dŵ are added and mapped back through the quantizer once (its backward is linear in
- * dL/dŵ, so this equals the sum of the two halves' dL/dv, g and s gradients).
+ * not shrink with the batch. Each quantized layer's ŵ is computed by the first half to reach the
+ * layer and shared with the other ({@link SharedWeight}); after the halves, their dL/dŵ are added
+ * and mapped back through the quantizer once (its backward is linear in dL/dŵ, so this equals the
+ * sum of the two halves' dL/dv, g and s gradients).
  *
  * <p>That sum and mapping back is done layer by layer ({@link Tail}) by whichever thread has
  * finished its half, as soon as the other half's backward is past the layer. The halves rarely
@@ -58,23 +59,102 @@ public final class BatchStep implements AutoCloseable {
     private final SoftmaxCrossEntropy replicaLoss = new SoftmaxCrossEntropy();
     private Graph replica;
     private INDArray replicaShares;     // the value arena the replica was built on
-    private List<Quantized> transformedOnCaller;   // quantized layers whose quantizer runs on the calling thread
-    private List<Quantized> transformedOnWorker;   // ... and on the worker
+    private List<SharedWeight> shared;  // per quantized layer in node order: its ŵ of the current step
     // Bound once (a fresh INDArray.addi built a legacy op every step: 15-25 µs of dispatch each).
     private final NativeOp arenaSum = new NativeOp("add");
 
-    /** A quantized layer in the graph and the same layer in the replica. */
-    private record Quantized(WeightedLayer layer, WeightedLayer replica) { }
+    /**
+     * ŵ of one quantized layer for both halves of a split step, computed once per step by the first
+     * thread that asks for it; the layer and its replica ask through
+     * {@link WeightedLayer#useTransformedWeight(Supplier)} when their forward gets to them. A thread
+     * that finds it being computed by the other computes the next layers' ŵ meanwhile (or waits).
+     * So the quantizers run while the halves do, mostly on whichever half is ahead, instead of
+     * both threads computing them before the halves start.
+     */
+    private final class SharedWeight implements Supplier<INDArray> {
+        private final WeightedLayer layer;
+        private final WeightedLayer replicaLayer;
+        private final AtomicBoolean claimed = new AtomicBoolean();
+        private volatile INDArray value;
+
+        SharedWeight(WeightedLayer layer, WeightedLayer replicaLayer) {
+            this.layer = layer;
+            this.replicaLayer = replicaLayer;
+        }
+
+        /** Forgets the last step's ŵ (on the calling thread, before the halves are handed out). */
+        void reset() {
+            value = null;
+            claimed.set(false);
+        }
+
+        /** Runs the quantizer if no thread has claimed this step's ŵ yet; false if one has. */
+        boolean computeIfUnclaimed() {
+            if (claimed.get() || !claimed.compareAndSet(false, true)) {
+                return false;
+            }
+            try {
+                value = layer.weightTransform().forward(layer.weight().value());
+            } catch (RuntimeException | Error e) {
+                halfFailed = true;
+                throw e;
+            }
+            return true;
+        }
+
+        @Override
+        public INDArray get() {
+            INDArray w = value;
+            if (w != null) {
+                return w;
+            }
+            computeIfUnclaimed();
+            long start = System.nanoTime();
+            while ((w = value) == null) {
+                if (!computeNextUnclaimed()) {
+                    if (halfFailed) {
+                        throw new OtherHalfFailed();
+                    }
+                    SpinHandoffWorker.pause(System.nanoTime() - start);
+                }
+            }
+            return w;
+        }
+
+        /** dL/dŵ of both halves, summed in the weight's gradient, mapped back through the quantizer in place. */
+        void backward() {
+            computeIfUnclaimed();   // a layer no half reached still needs its forward state
+            INDArray grad = layer.weight().grad();
+            layer.weightTransform().backward(grad, grad);
+        }
+    }
+
+    /** Thrown by a half that waited for a ŵ the other half failed to compute; the step reports that failure. */
+    private static final class OtherHalfFailed extends RuntimeException {
+        OtherHalfFailed() {
+            super("the other half of the batch failed", null, true, false);   // runBoth attaches that failure
+        }
+    }
+
+    /** The first ŵ no thread has claimed yet, computed; false if all are claimed. */
+    private boolean computeNextUnclaimed() {
+        for (SharedWeight w : shared) {
+            if (w.computeIfUnclaimed()) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /**
      * The gradient-arena block of one node's parameters: graph block += replica block, then, for a
      * quantized layer, its quantizer's backward. Runs once both halves' backward passed the node.
      */
-    private record Tail(int node, INDArray mine, INDArray theirs, NativeOp add, Quantized quantized) {
+    private record Tail(int node, INDArray mine, INDArray theirs, NativeOp add, SharedWeight quantized) {
         void run() {
             add.exec(new INDArray[] {mine, theirs}, mine);
             if (quantized != null) {
-                transformBackward(List.of(quantized));
+                quantized.backward();
             }
         }
     }
@@ -87,12 +167,7 @@ public final class BatchStep implements AutoCloseable {
     // not one block of the arena (shared), and the step sums the whole arena after both halves.
     private List<Tail> tails;
     private final AtomicInteger nextTail = new AtomicInteger();
-    private volatile boolean halfFailed;    // a half threw: the other must not wait for its backward
-
-    /** Whether a split step sums (and maps back) layer by layer as the halves finish, see {@link #tails}. */
-    boolean sumsLayerByLayer() {
-        return tails != null;
-    }
+    private volatile boolean halfFailed;    // a half threw: the other must not wait for its backward or a ŵ
     private SpinHandoffWorker worker;
     private int correct;
     private boolean lastSplit;
@@ -115,6 +190,11 @@ public final class BatchStep implements AutoCloseable {
      */
     public boolean splitsBatches() {
         return splittable && EngineRuntime.threads() >= 2;
+    }
+
+    /** Whether a split step sums (and maps back) layer by layer as the halves finish, see {@link #tails}. */
+    boolean sumsLayerByLayer() {
+        return tails != null;
     }
 
     /** Whether the last {@link #run} split its batch. */
@@ -145,25 +225,30 @@ public final class BatchStep implements AutoCloseable {
         // threads instead of 1.33-1.37x (the gradient sum and the update run on one thread too).
         EngineRuntime.setOpThreads(1);
         try {
-            boolean quantized = !transformedOnCaller.isEmpty();
-            if (quantized) {
-                worker.runBoth(() -> transformForward(transformedOnCaller), () -> transformForward(transformedOnWorker));
+            for (SharedWeight w : shared) {
+                w.reset();
+                w.layer.useTransformedWeight(w);
+                w.replicaLayer.useTransformedWeight(w);
             }
+            graph.expectBackward();
+            replica.expectBackward();
+            nextTail.set(0);
+            halfFailed = false;
             double[] losses = new double[2];
-            if (tails != null) {
-                graph.expectBackward();
-                replica.expectBackward();
-                nextTail.set(0);
-                halfFailed = false;
-                worker.runBoth(() -> { losses[0] = half(graph, loss, head, labels, 0, first, size); runTails(); },
-                        () -> { losses[1] = half(replica, replicaLoss, tail, labels, first, second, size); runTails(); });
-            } else {
-                worker.runBoth(() -> losses[0] = forwardBackward(graph, loss, head, labels, 0, first, size),
-                        () -> losses[1] = forwardBackward(replica, replicaLoss, tail, labels, first, second, size));
-                arenaSum.exec(new INDArray[] {graph.gradArena(), replica.gradArena()}, graph.gradArena());
-                if (quantized) {
-                    worker.runBoth(() -> transformBackward(transformedOnCaller), () -> transformBackward(transformedOnWorker));
+            try {
+                if (tails != null) {
+                    worker.runBoth(() -> { losses[0] = half(graph, loss, head, labels, 0, first, size); runTails(); },
+                            () -> { losses[1] = half(replica, replicaLoss, tail, labels, first, second, size); runTails(); });
+                } else {
+                    worker.runBoth(() -> losses[0] = half(graph, loss, head, labels, 0, first, size),
+                            () -> losses[1] = half(replica, replicaLoss, tail, labels, first, second, size));
+                    arenaSum.exec(new INDArray[] {graph.gradArena(), replica.gradArena()}, graph.gradArena());
+                    for (SharedWeight w : shared) {
+                        w.backward();
+                    }
                 }
+            } catch (OtherHalfFailed e) {
+                throw rethrown(e);
             }
             correct = loss.correct() + replicaLoss.correct();
             return (losses[0] * first + losses[1] * second) / size;
@@ -172,28 +257,17 @@ public final class BatchStep implements AutoCloseable {
         }
     }
 
-    /** ŵ of each layer's quantizer, handed to the layer in both graphs. */
-    private static void transformForward(List<Quantized> layers) {
-        for (Quantized q : layers) {
-            INDArray w = q.layer().effectiveWeight();   // runs the quantizer: no weight is supplied between steps
-            q.layer().useTransformedWeight(w);
-            q.replica().useTransformedWeight(w);
+    /** The failure of the other half that made this one give up (attached to it by runBoth). */
+    private static RuntimeException rethrown(OtherHalfFailed e) {
+        for (Throwable t : e.getSuppressed()) {
+            if (t instanceof RuntimeException r) {
+                return r;
+            }
+            if (t instanceof Error err) {
+                throw err;
+            }
         }
-    }
-
-    /**
-     * Both halves' dL/dŵ, already added with the rest of the gradient arenas (each half's layers
-     * left it in their weight's gradient), mapped back through the quantizer once and in place:
-     * dL/dv and the quantizer's own gradients overwrite the graph's arena slots (the replica's
-     * slots for the quantizer's parameters, added too, hold zeros: its layers never ran a
-     * quantizer). Before, dL/dŵ went to per-layer scratch buffers and took one more native add per
-     * quantized layer.
-     */
-    private static void transformBackward(List<Quantized> layers) {
-        for (Quantized q : layers) {
-            INDArray grad = q.layer().weight().grad();
-            q.layer().weightTransform().backward(grad, grad);
-        }
+        return new EngineException("a half of the split batch failed");
     }
 
     /** One half's forward, loss and backward; a failure tells the other thread not to wait for it. */
@@ -223,11 +297,9 @@ public final class BatchStep implements AutoCloseable {
 
     /** Back to each layer running its own quantizer (evaluation, reports, whole batches). */
     private void useOwnTransforms() {
-        for (List<Quantized> side : List.of(transformedOnCaller, transformedOnWorker)) {
-            for (Quantized q : side) {
-                q.layer().useTransformedWeight(null);
-                q.replica().useTransformedWeight(null);
-            }
+        for (SharedWeight w : shared) {
+            w.layer.useTransformedWeight((Supplier<INDArray>) null);
+            w.replicaLayer.useTransformedWeight((Supplier<INDArray>) null);
         }
     }
 
@@ -264,43 +336,21 @@ public final class BatchStep implements AutoCloseable {
         }
         replica = r;
         replicaShares = graph.valueArena();
-        divideTransforms();
+        findQuantized();
         if (worker == null) {
             worker = new SpinHandoffWorker("a2q-batch-half");
         }
         return true;
     }
 
-    /**
-     * Divides the quantized layers between the two threads by weight count (largest first, each to
-     * the less loaded side), counting each layer as at least {@link #TRANSFORM_OVERHEAD} values:
-     * a quantizer's ~25 native calls cost something whatever the size (forward and backward hot:
-     * conv1's 150 weights 5.4 µs, conv2's 2,400 12.5 µs, fc1's 48,000 117 µs; in the training step
-     * the small ones cost several times that). LeNet: fc1 on one side, conv1, conv2, fc2 and fc3
-     * (13,470 weights) on the other.
-     */
-    private void divideTransforms() {
-        List<Quantized> pairs = new ArrayList<>();
+    /** The quantized layers of the graph with their replicas, in node order (the order forward needs their ŵ). */
+    private void findQuantized() {
+        shared = new ArrayList<>();
         List<Graph.Node> mine = graph.nodes();
         List<Graph.Node> theirs = replica.nodes();
         for (int i = 0; i < mine.size(); i++) {
             if (mine.get(i).layer() instanceof WeightedLayer l && l.weightTransform() != null) {
-                pairs.add(new Quantized(l, (WeightedLayer) theirs.get(i).layer()));
-            }
-        }
-        pairs.sort(Comparator.comparingLong((Quantized p) -> -p.layer().weight().length()));
-        transformedOnCaller = new ArrayList<>();
-        transformedOnWorker = new ArrayList<>();
-        long callerLoad = 0;
-        long workerLoad = 0;
-        for (Quantized p : pairs) {
-            long cost = Math.max(p.layer().weight().length(), TRANSFORM_OVERHEAD);
-            if (callerLoad <= workerLoad) {
-                transformedOnCaller.add(p);
-                callerLoad += cost;
-            } else {
-                transformedOnWorker.add(p);
-                workerLoad += cost;
+                shared.add(new SharedWeight(l, (WeightedLayer) theirs.get(i).layer()));
             }
         }
         divideTails();
@@ -314,12 +364,9 @@ public final class BatchStep implements AutoCloseable {
         for (int i = 0; i < all.size(); i++) {
             start[i + 1] = start[i] + all.get(i).length();
         }
-        Map<WeightedLayer, Quantized> quantized = new java.util.HashMap<>();
-        for (Quantized q : transformedOnCaller) {
-            quantized.put(q.layer(), q);
-        }
-        for (Quantized q : transformedOnWorker) {
-            quantized.put(q.layer(), q);
+        Map<WeightedLayer, SharedWeight> quantized = new java.util.HashMap<>();
+        for (SharedWeight w : shared) {
+            quantized.put(w.layer, w);
         }
         List<Graph.Node> nodes = graph.nodes();
         List<Tail> list = new ArrayList<>();
@@ -346,9 +393,6 @@ public final class BatchStep implements AutoCloseable {
             tails = list;
         }
     }
-
-    /** The least work a weight quantizer is counted as, in weights (see {@link #divideTransforms}). */
-    static final long TRANSFORM_OVERHEAD = 4_000;
 
     /**
      * Whether splitting pays and is exact: every layer treats samples on their own (no running

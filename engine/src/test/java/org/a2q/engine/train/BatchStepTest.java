@@ -16,6 +16,9 @@ import org.a2q.engine.data.Batcher;
 import org.a2q.engine.data.DatasetSplit;
 import org.a2q.engine.model.ModelTemplates;
 import org.a2q.engine.nn.Graph;
+import org.a2q.engine.nn.WeightedLayer;
+import org.a2q.engine.quant.PerChannelWeightQuantizer;
+import org.a2q.engine.quant.ScaleDomain;
 import org.a2q.engine.quant.QuantConfig;
 import org.a2q.engine.quant.QuantMethod;
 import org.a2q.engine.quant.Quantization;
@@ -140,6 +143,35 @@ class BatchStepTest {
                 EngineException e = assertTimeoutPreemptively(Duration.ofSeconds(60),
                         () -> assertThrows(EngineException.class, () -> s.run(b.features(), labels, b.size())));
                 assertTrue(e.getMessage().contains("label 99"), e.getMessage());
+                double l = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> s.run(b.features(), b.labels(), b.size()));
+                assertTrue(s.lastSplit() && Double.isFinite(l));
+            }
+        }
+    }
+
+    /**
+     * A weight quantizer that fails (here: one built for another channel count, swapped in after
+     * the replica was built) fails the step with its own message, whichever half asked for its ŵ
+     * first, and the other half, waiting for that ŵ or for the failed half's backward, gives up
+     * instead of hanging.
+     */
+    @Test
+    void aFailingWeightQuantizerFailsTheStepWithItsOwnMessage() {
+        DatasetSplit d = TestData.sample();
+        QuantConfig cfg = QuantConfig.of(QuantMethod.A2Q_PLUS, 4, 4, 12);
+        Graph g = Quantization.apply(ModelTemplates.create("lenet", 5), cfg, d.train(), 1);
+        Batch b = firstBatch(16);
+        try (BatchStep s = new BatchStep(g)) {
+            s.run(b.features(), b.labels(), b.size());
+            assertTrue(s.lastSplit());
+            WeightedLayer fc1 = (WeightedLayer) g.node("fc1").layer();
+            org.a2q.engine.nn.WeightTransform good = fc1.weightTransform();
+            for (int attempt = 0; attempt < 5; attempt++) {
+                fc1.setWeightTransform(new PerChannelWeightQuantizer("wrong", 7, 8, ScaleDomain.LOG2));
+                EngineException e = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                        () -> assertThrows(EngineException.class, () -> s.run(b.features(), b.labels(), b.size())));
+                assertTrue(e.getMessage().contains("built for 7 output channels"), e.getMessage());
+                fc1.setWeightTransform(good);
                 double l = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> s.run(b.features(), b.labels(), b.size()));
                 assertTrue(s.lastSplit() && Double.isFinite(l));
             }
