@@ -12,6 +12,7 @@ import org.a2q.engine.model.GraphSpec;
 import org.a2q.engine.nn.Conv2d;
 import org.a2q.engine.nn.Dropout;
 import org.a2q.engine.nn.Graph;
+import org.a2q.engine.nn.LegacyLoop;
 import org.a2q.engine.nn.NativeOp;
 import org.a2q.engine.nn.Param;
 import org.a2q.engine.nn.WeightedLayer;
@@ -150,9 +151,9 @@ public final class BatchStep implements AutoCloseable {
      * The gradient-arena block of one node's parameters: graph block += replica block, then, for a
      * quantized layer, its quantizer's backward. Runs once both halves' backward passed the node.
      */
-    private record Tail(int node, INDArray mine, INDArray theirs, NativeOp add, SharedWeight quantized) {
+    private record Tail(int node, LegacyLoop sum, SharedWeight quantized) {
         void run() {
-            add.exec(new INDArray[] {mine, theirs}, mine);
+            sum.run();
             if (quantized != null) {
                 quantized.backward();
             }
@@ -385,8 +386,12 @@ public final class BatchStep implements AutoCloseable {
             long from = start[first];
             long to = start[first + own.size()];
             covered += to - from;
-            list.add(new Tail(i, graph.gradArena().get(NDArrayIndex.interval(from, to)),
-                    replica.gradArena().get(NDArrayIndex.interval(from, to)), new NativeOp("add"),
+            // graph block += replica block, libnd4j's add loop bound to the two views: through a
+            // custom op (NativeOp) a block took 2.9 against 0.7 µs for 1 value, 7.5 against 4.7
+            // for 48,000 (cache flushed before each call), and LeNet's quantized step has nine
+            INDArray mineBlock = graph.gradArena().get(NDArrayIndex.interval(from, to));
+            INDArray theirBlock = replica.gradArena().get(NDArrayIndex.interval(from, to));
+            list.add(new Tail(i, LegacyLoop.pairwise(LegacyLoop.Pairwise.ADD, mineBlock, theirBlock, mineBlock),
                     nodes.get(i).layer() instanceof WeightedLayer l ? quantized.get(l) : null));
         }
         if (covered == start[all.size()]) {
