@@ -397,16 +397,22 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
     public void addPenaltyGradient() {
         norm.readRaw(rawNorm);
         scale.readRaw(rawScale);
-        double[] dg = new double[channels];
-        double[] ds = new double[channels];
+        double[] dg = null;
+        double[] ds = null;
         for (int c = 0; c < channels; c++) {
             if (LearnedChannelScale.clampMin(rawNorm[c]) > budget * LearnedChannelScale.clampMin(rawScale[c])) {
+                if (dg == null) {
+                    dg = new double[channels];
+                    ds = new double[channels];
+                }
                 dg[c] = penaltyWeight;
                 ds[c] = -penaltyWeight * budget;
             }
         }
-        norm.addGradient(dg, rawNorm);
-        scale.addGradient(ds, rawScale);
+        if (dg != null) {   // no channel above T·s (the usual case after EP-init): nothing to add, no native round trip
+            norm.addGradient(dg, rawNorm);
+            scale.addGradient(ds, rawScale);
+        }
     }
 
     // ------------------------------------------------------------------ accessors
