@@ -48,6 +48,12 @@ class BatchStepTest {
         DoublePrecision.leave();
     }
 
+    /** LeNet with A2Q+ W4A4 P12 hidden layers, initialised and calibrated on the sample data. */
+    private static Graph quantizedLenet() {
+        QuantConfig cfg = QuantConfig.of(QuantMethod.A2Q_PLUS, 4, 4, 12);
+        return Quantization.apply(ModelTemplates.create("lenet", 5), cfg, TestData.sample().train(), 1);
+    }
+
     private static Batch firstBatch(int size) {
         DatasetSplit d = TestData.sample();
         return new Batcher(d.train(), size, DataType.DOUBLE).epoch(7, 0).iterator().next();
@@ -91,10 +97,8 @@ class BatchStepTest {
 
     @Test
     void aSplitQuantizedBatchHasTheWholeBatchsGradientAnOddOneToo() {
-        DatasetSplit d = TestData.sample();
-        QuantConfig cfg = QuantConfig.of(QuantMethod.A2Q_PLUS, 4, 4, 12);
-        Graph whole = Quantization.apply(ModelTemplates.create("lenet", 5), cfg, d.train(), 1);
-        Graph split = Quantization.apply(ModelTemplates.create("lenet", 5), cfg, d.train(), 1);
+        Graph whole = quantizedLenet();
+        Graph split = quantizedLenet();
         // One step only: EP-init leaves channels exactly on the g = s·T clamp and 8-bit weights exactly
         // on the clip, so the 2e-17 by which the two updates differ (summation order) flips those
         // switches and with them the scale gradients (measured: 5e-4 apart at the next step).
@@ -107,11 +111,9 @@ class BatchStepTest {
      */
     @Test
     void aRepeatedBatchGivesTheSameGradientsNothingAccumulates() {
-        DatasetSplit d = TestData.sample();
-        QuantConfig cfg = QuantConfig.of(QuantMethod.A2Q_PLUS, 4, 4, 12);
         Batch b = firstBatch(16);
         for (boolean split : new boolean[] {false, true}) {
-            Graph g = Quantization.apply(ModelTemplates.create("lenet", 5), cfg, d.train(), 1);
+            Graph g = quantizedLenet();
             try (BatchStep s = new BatchStep(g, split)) {
                 s.run(b.features(), b.labels(), b.size());
                 INDArray first = g.gradArena().dup();
@@ -132,21 +134,29 @@ class BatchStepTest {
      */
     @Test
     void aFailingHalfFailsTheStepAndTheNextStepRuns() {
-        DatasetSplit d = TestData.sample();
-        QuantConfig cfg = QuantConfig.of(QuantMethod.A2Q_PLUS, 4, 4, 12);
-        Graph g = Quantization.apply(ModelTemplates.create("lenet", 5), cfg, d.train(), 1);
+        Graph g = quantizedLenet();
         Batch b = firstBatch(16);
         try (BatchStep s = new BatchStep(g)) {
             for (int bad : new int[] {0, 15}) {   // in the caller's half, in the worker's
                 int[] labels = b.labels().clone();
                 labels[bad] = 99;
-                EngineException e = assertTimeoutPreemptively(Duration.ofSeconds(60),
-                        () -> assertThrows(EngineException.class, () -> s.run(b.features(), labels, b.size())));
-                assertTrue(e.getMessage().contains("label 99"), e.getMessage());
-                double l = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> s.run(b.features(), b.labels(), b.size()));
-                assertTrue(s.lastSplit() && Double.isFinite(l));
+                assertFailsThenRecovers(s, b, labels, "label 99", () -> { });
             }
         }
+    }
+
+    /**
+     * A step with these labels throws an EngineException whose message holds {@code message}
+     * (within a minute: a waiting half must not hang), and after {@code repair} the next step with
+     * the batch's own labels splits and gives a finite loss.
+     */
+    private static void assertFailsThenRecovers(BatchStep s, Batch b, int[] labels, String message, Runnable repair) {
+        EngineException e = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                () -> assertThrows(EngineException.class, () -> s.run(b.features(), labels, b.size())));
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+        repair.run();
+        double l = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> s.run(b.features(), b.labels(), b.size()));
+        assertTrue(s.lastSplit() && Double.isFinite(l));
     }
 
     /**
@@ -157,9 +167,7 @@ class BatchStepTest {
      */
     @Test
     void aFailingWeightQuantizerFailsTheStepWithItsOwnMessage() {
-        DatasetSplit d = TestData.sample();
-        QuantConfig cfg = QuantConfig.of(QuantMethod.A2Q_PLUS, 4, 4, 12);
-        Graph g = Quantization.apply(ModelTemplates.create("lenet", 5), cfg, d.train(), 1);
+        Graph g = quantizedLenet();
         Batch b = firstBatch(16);
         try (BatchStep s = new BatchStep(g)) {
             s.run(b.features(), b.labels(), b.size());
@@ -168,12 +176,7 @@ class BatchStepTest {
             org.a2q.engine.nn.WeightTransform good = fc1.weightTransform();
             for (int attempt = 0; attempt < 5; attempt++) {
                 fc1.setWeightTransform(new PerChannelWeightQuantizer("wrong", 7, 8, ScaleDomain.LOG2));
-                EngineException e = assertTimeoutPreemptively(Duration.ofSeconds(60),
-                        () -> assertThrows(EngineException.class, () -> s.run(b.features(), b.labels(), b.size())));
-                assertTrue(e.getMessage().contains("built for 7 output channels"), e.getMessage());
-                fc1.setWeightTransform(good);
-                double l = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> s.run(b.features(), b.labels(), b.size()));
-                assertTrue(s.lastSplit() && Double.isFinite(l));
+                assertFailsThenRecovers(s, b, b.labels(), "built for 7 output channels", () -> fc1.setWeightTransform(good));
             }
         }
     }
