@@ -70,7 +70,9 @@ public final class BatchStep implements AutoCloseable {
      * {@link WeightedLayer#useTransformedWeight(Supplier)} when their forward gets to them. A thread
      * that finds it being computed by the other computes the next layers' ŵ meanwhile (or waits).
      * So the quantizers run while the halves do, mostly on whichever half is ahead, instead of
-     * both threads computing them before the halves start.
+     * both threads computing them before the halves start (LeNet A2Q+, batch 64, alternated step
+     * by step in one process: 64–80 µs less per step). Taking the largest unclaimed ŵ first, or
+     * all of them, while waiting measured no better.
      */
     private final class SharedWeight implements Supplier<INDArray> {
         private final WeightedLayer layer;
