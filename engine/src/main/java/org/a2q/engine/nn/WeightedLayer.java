@@ -64,8 +64,9 @@ public abstract class WeightedLayer extends Layer {
     }
 
     /**
-     * The same with ŵ asked for when the layer first needs it in a pass (and again in its
-     * backward): BatchStep lets whichever half of a split batch gets to the layer first compute it.
+     * The same with ŵ asked for when the layer's forward needs it (Conv2d and Linear keep it for
+     * their backward): BatchStep lets whichever half of a split batch gets to the layer first
+     * compute it.
      */
     public final void useTransformedWeight(Supplier<INDArray> w) {
         if (w != null && weightTransform == null) {
