@@ -152,14 +152,12 @@ public final class ActivationQuantizer extends Layer implements AbsorbsRelu, Com
             // unless an input gradient is asked for, and then recomputes t from x. So everything
             // runs in place in the output (LeNet: two fewer [32, 1, 28, 28] buffers per half).
             input = x;
-            kernel.codes(x, s, lo, hi, output, output);
-            kernel.times(output, s, output);
+            kernel.quantize(x, s, lo, hi, output, output, output);
             return output;
         }
         scaled = Buffers.like(scaled, x);
         codes = Buffers.like(codes, x);
-        kernel.codes(x, s, lo, hi, scaled, codes);   // t = x/s, q = round(clamp(t, lo, hi))
-        kernel.times(codes, s, output);             // y = s·q
+        kernel.quantize(x, s, lo, hi, scaled, codes, output);   // t = x/s, q = round(clamp(t, lo, hi)), y = s·q
         return output;
     }
 
@@ -169,8 +167,7 @@ public final class ActivationQuantizer extends Layer implements AbsorbsRelu, Com
      * Java quantizer (IntegerModel.quantizeCodes) to.
      */
     public void codes(INDArray x, INDArray out) {
-        INDArray t = Buffers.like(null, x);
-        kernel.codes(x, scale(), lo, hi, t, out);
+        kernel.quantize(x, scale(), lo, hi, Buffers.like(null, x), out, null);
     }
 
     @Override
@@ -194,10 +191,9 @@ public final class ActivationQuantizer extends Layer implements AbsorbsRelu, Com
         }
         INDArray gradIn = gradInput != null ? gradInput : (passScratch = Buffers.like(passScratch, scaled));
         double lowerCut = afterRelu ? 0.0 : kernel.below(lo, scaled.dataType());
-        double codeSum = scale != null ? kernel.codeDot(gradOutput, codes) : 0;   // before dy may be overwritten
-        kernel.passMask(gradOutput, scaled, lowerCut, hi, gradIn);
+        double scaleGradient = kernel.backward(gradOutput, scaled, scale != null ? codes : null, lowerCut, hi, gradIn);
         if (scale != null) {
-            scale.grad().putScalar(0, codeSum - kernel.insideDot(gradIn, scaled));
+            scale.grad().putScalar(0, scaleGradient);
         }
     }
 
@@ -214,10 +210,8 @@ public final class ActivationQuantizer extends Layer implements AbsorbsRelu, Com
     /** y = s·q of x into a new array, without touching the state backward uses. */
     @Override
     public INDArray apply(INDArray x) {
-        INDArray q = Buffers.like(null, x);
-        codes(x, q);
         INDArray y = Buffers.like(null, x);
-        kernel.times(q, scale(), y);
+        kernel.quantize(x, scale(), lo, hi, Buffers.like(null, x), Buffers.like(null, x), y);
         return y;
     }
 
