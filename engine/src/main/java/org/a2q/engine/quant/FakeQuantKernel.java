@@ -1,11 +1,8 @@
 package org.a2q.engine.quant;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import org.a2q.engine.nn.Buffers;
 import org.a2q.engine.nn.LegacyLoop;
 import org.a2q.engine.nn.RowProduct;
-import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -48,28 +45,20 @@ final class FakeQuantKernel {
     private INDArray above;
     private final Dot codeDot = new Dot();       // Σ dy·q
     private final Dot insideDot = new Dot();     // Σ dx·t
-    // Native memory of the arrays of the last SIMD call, per operand (see NativeSpan)
-    private final NativeSpan xSpan = new NativeSpan();
-    private final NativeSpan tSpan = new NativeSpan();
-    private final NativeSpan qSpan = new NativeSpan();
-    private final NativeSpan ySpan = new NativeSpan();
-    private final NativeSpan dySpan = new NativeSpan();
-    private final NativeSpan dxSpan = new NativeSpan();
-
-    /**
-     * Whether float32 tensors go through {@link SimdFakeQuant}'s single loops: the JVM resolved
-     * jdk.incubator.vector and the system property a2q.simd is not "false" (which keeps the
-     * libnd4j passes, e.g. to compare the two).
-     */
-    static final boolean SIMD = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-            && !"false".equals(System.getProperty("a2q.simd"));
+    // Native memory of the arrays of the last SIMD call, per operand
+    private final NativeFloatSpan xSpan = new NativeFloatSpan();
+    private final NativeFloatSpan tSpan = new NativeFloatSpan();
+    private final NativeFloatSpan qSpan = new NativeFloatSpan();
+    private final NativeFloatSpan ySpan = new NativeFloatSpan();
+    private final NativeFloatSpan dySpan = new NativeFloatSpan();
+    private final NativeFloatSpan dxSpan = new NativeFloatSpan();
 
     /**
      * The whole forward pass: t = x/s, q = round_half_even(clamp(t, lo, hi)) and, unless y is
      * null, y = q·s; t, q and y preallocated like x, and t, q, y may be one array (it ends as y).
      */
     void quantize(INDArray x, double s, double lo, double hi, INDArray t, INDArray q, INDArray y) {
-        if (simd(x, t, q, y) && xSpan.bind(x) && tSpan.bind(t) && qSpan.bind(q) && ySpan.bind(y)) {
+        if (NativeFloatSpan.usable(x, t, q, y) && xSpan.bind(x) && tSpan.bind(t) && qSpan.bind(q) && ySpan.bind(y)) {
             SimdFakeQuant.forward(xSpan.bytes, xSpan.offset, tSpan.bytes, tSpan.offset, qSpan.bytes, qSpan.offset,
                     ySpan.bytes, ySpan.offset, (int) x.length(), (float) s, (float) lo, (float) hi);
             return;
@@ -85,69 +74,13 @@ final class FakeQuantKernel {
      * of the forward pass (else null), the LSQ sum Σ dy·q − Σ dx·t, returned (0 without q).
      */
     double backward(INDArray dy, INDArray t, INDArray q, double lowerCut, double hi, INDArray dx) {
-        if (simd(dy, t, q, dx) && dySpan.bind(dy) && tSpan.bind(t) && qSpan.bind(q) && dxSpan.bind(dx)) {
+        if (NativeFloatSpan.usable(dy, t, q, dx) && dySpan.bind(dy) && tSpan.bind(t) && qSpan.bind(q) && dxSpan.bind(dx)) {
             return SimdFakeQuant.backward(dySpan.bytes, dySpan.offset, tSpan.bytes, tSpan.offset, qSpan.bytes,
                     qSpan.offset, dxSpan.bytes, dxSpan.offset, (int) dy.length(), (float) lowerCut, (float) hi);
         }
         double codeSum = q != null ? codeDot(dy, q) : 0;   // before dy may be overwritten
         passMask(dy, t, lowerCut, hi, dx);
         return q != null ? codeSum - insideDot(dx, t) : 0;
-    }
-
-    /** Whether the SIMD loops take these arrays (nulls skipped): float32, c-order, dense, of one length. */
-    private static boolean simd(INDArray first, INDArray... others) {
-        if (!SIMD || !simdShape(first, first.length()) || first.length() == 0) {
-            return false;
-        }
-        for (INDArray a : others) {
-            if (a != null && !simdShape(a, first.length())) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean simdShape(INDArray a, long length) {
-        return a.dataType() == DataType.FLOAT && a.length() == length && Buffers.reshapesInPlace(a);
-    }
-
-    /**
-     * The native memory behind one operand of the SIMD loops: a byte buffer over the whole
-     * allocation (ND4J's asNio starts at the allocation, also for a view) and the index of the
-     * array's first value in it, found from the two addresses. Bound to the array of the last
-     * call (a lookup costs about 0.6 µs; the quantizer's arrays live from step to step).
-     */
-    private static final class NativeSpan {
-        private INDArray array;
-        ByteBuffer bytes;
-        int offset;
-
-        /** True when a (or null) is bound; false if its memory cannot be viewed (the passes then run). */
-        boolean bind(INDArray a) {
-            if (a == null) {
-                bytes = null;
-                offset = 0;
-                array = null;
-                return true;
-            }
-            if (a == array) {
-                return true;
-            }
-            array = null;
-            ByteBuffer b = a.data().asNio();
-            if (b == null || !b.isDirect()) {
-                return false;
-            }
-            long first = a.data().addressPointer().address() - new Pointer(b).address();
-            long end = first + 4 * a.length();
-            if (first < 0 || first % 4 != 0 || end > b.capacity()) {
-                return false;
-            }
-            bytes = b.order(ByteOrder.nativeOrder());
-            offset = (int) (first / 4);
-            array = a;
-            return true;
-        }
     }
 
     /** t = x/s and q = round_half_even(clamp(t, lo, hi)); t and q preallocated like x. */

@@ -47,6 +47,14 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
     private INDArray rowScaleCol;
     private final ChannelRows.Ops ops = new ChannelRows.Ops();
     private final ChannelRows.RowsView vView = new ChannelRows.RowsView();
+    // native memory of the rows for the SIMD loops (NativeFloatSpan.SIMD)
+    private final NativeFloatSpan vSpan = new NativeFloatSpan();
+    private final NativeFloatSpan xSpan = new NativeFloatSpan();
+    private final NativeFloatSpan qSpan = new NativeFloatSpan();
+    private final NativeFloatSpan wSpan = new NativeFloatSpan();
+    private final NativeFloatSpan cSpan = new NativeFloatSpan();
+    private final NativeFloatSpan gSpan = new NativeFloatSpan();
+    private boolean simd = NativeFloatSpan.SIMD;
     private final ChannelRows.RowsView gradWView = new ChannelRows.RowsView();
     private final ChannelRows.RowsView gradVView = new ChannelRows.RowsView();
     private INDArray out;
@@ -100,9 +108,21 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
             scaleValues[c] = s;
             invScaleValues[c] = 1.0 / s;
         }
+        INDArray vRows = vView.of(v, channels, k);
+        if (simd && NativeFloatSpan.usable(vRows) && vSpan.bind(vRows) && xSpan.bind(xRows) && qSpan.bind(qRows)
+                && wSpan.bind(outRows)) {
+            // One SIMD loop per row; 1/s and s rounded to float as the passes' row vectors hold them.
+            for (int c = 0; c < channels; c++) {
+                int row = c * k;
+                SimdChannelRows.roundToLevels(vSpan.bytes, vSpan.offset + row, (float) invScaleValues[c], maxLevel,
+                        (float) scaleValues[c], xSpan.bytes, xSpan.offset + row, qSpan.bytes, qSpan.offset + row,
+                        wSpan.bytes, wSpan.offset + row, k);
+            }
+            forwardDone = true;
+            return out;
+        }
         Buffers.writeVector(scaleValues, rowScale);
         Buffers.writeVector(invScaleValues, rowInvScale);
-        INDArray vRows = vView.of(v, channels, k);
         ops.mul(vRows, rowInvScaleCol, xRows); // x = v/s
         ops.clamp(xRows, maxLevel, qRows);
         ops.roundHalfEven(qRows, qRows); // half-to-even, like torch.round
@@ -117,6 +137,18 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
             throw new IllegalStateException("call forward() first");
         }
         INDArray c = gradWView.of(gradW, channels, k);
+        if (simd && NativeFloatSpan.usable(gradW, gradV) && cSpan.bind(c) && gSpan.bind(gradVView.of(gradV, channels, k))
+                && qSpan.bind(qRows) && xSpan.bind(xRows)) {
+            double[] dots = new double[2];
+            for (int r = 0; r < channels; r++) {
+                int row = r * k;
+                SimdChannelRows.passInside(cSpan.bytes, cSpan.offset + row, qSpan.bytes, qSpan.offset + row, xSpan.bytes,
+                        xSpan.offset + row, maxLevel, gSpan.bytes, gSpan.offset + row, k, dots);
+                gradScale[r] = dots[0] - dots[1];
+            }
+            scale.setGradient(gradScale, rawScale);
+            return;
+        }
         boolean inPlace = Buffers.reshapesInPlace(gradV);
         INDArray g = inPlace ? gradVView.of(gradV, channels, k) : gradScratchRows;
         ops.rowDot(c, qRows, scratchRows, rowDotQ); // Σ c·q, before g (maybe c itself) is written
@@ -136,6 +168,11 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
     @Override
     public List<Param> params() {
         return List.of(scale.param());
+    }
+
+    /** Tests: false runs the libnd4j passes even where the SIMD loops could (true: where they can). */
+    void useSimd(boolean on) {
+        simd = on && NativeFloatSpan.SIMD;
     }
 
     public String name() {

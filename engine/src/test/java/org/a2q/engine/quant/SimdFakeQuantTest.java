@@ -19,7 +19,7 @@ class SimdFakeQuantTest {
     void theTestJvmTakesTheSimdLoops() {
         // The test runner adds jdk.incubator.vector as ./a2q does; without it every test below
         // would compare the passes with themselves.
-        assertTrue(FakeQuantKernel.SIMD, "jdk.incubator.vector is not resolved in this JVM");
+        assertTrue(NativeFloatSpan.SIMD, "jdk.incubator.vector is not resolved in this JVM");
     }
 
     @Test

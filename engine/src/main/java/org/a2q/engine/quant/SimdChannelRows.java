@@ -1,0 +1,238 @@
+package org.a2q.engine.quant;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The row loops of the A2Q/A2Q+ weight quantizer (a2q-math.md §3.1, §3.3) in SIMD (JDK Vector
+ * API), one output channel's K float32 weights at a time, so that a row is read from memory once
+ * per direction and its other passes find it in the L1 cache. Offsets and lengths count floats
+ * in native memory viewed as byte buffers; sums are in float lanes and then in double. The
+ * elementwise steps are the float operations of {@link AccumulatorAwareWeightQuantizer}'s libnd4j
+ * passes (so z, q, ŵ and the gradient differ from theirs only through the row sums' rounding).
+ *
+ * <p>Loaded only when the JVM resolved jdk.incubator.vector (see {@link FakeQuantKernel#SIMD}).
+ */
+final class SimdChannelRows {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = SPECIES.length();
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final float MAGIC = 1.5f * (1 << 23);
+
+    private SimdChannelRows() {}
+
+    private static FloatVector load(ByteBuffer b, int at) {
+        return FloatVector.fromByteBuffer(SPECIES, b, at * 4, ORDER);
+    }
+
+    /** Σ v over v[vo, vo + k). */
+    static double sum(ByteBuffer v, int vo, int k) {
+        FloatVector acc = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (int bound = SPECIES.loopBound(k); i < bound; i += LANES) {
+            acc = acc.add(load(v, vo + i));
+        }
+        double total = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < k; i++) {
+            total += v.getFloat((vo + i) * 4);
+        }
+        return total;
+    }
+
+    /**
+     * u = v − μ into u (A2Q+ centring; u may be v), returning {Σu, Σ|u|}; with u null only
+     * {Σv, Σ|v|} (A2Q, where u is v itself).
+     */
+    static void centre(ByteBuffer v, int vo, float mean, ByteBuffer u, int uo, int k, double[] sums) {
+        FloatVector sum = FloatVector.zero(SPECIES);
+        FloatVector abs = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (int bound = SPECIES.loopBound(k); i < bound; i += LANES) {
+            FloatVector x = load(v, vo + i);
+            if (u != null) {
+                x = x.sub(mean);
+                x.intoByteBuffer(u, (uo + i) * 4, ORDER);
+            }
+            sum = sum.add(x);
+            abs = abs.add(x.abs());
+        }
+        double s = sum.reduceLanes(VectorOperators.ADD);
+        double a = abs.reduceLanes(VectorOperators.ADD);
+        for (; i < k; i++) {
+            float x = v.getFloat((vo + i) * 4);
+            if (u != null) {
+                x = x - mean;
+                u.putFloat((uo + i) * 4, x);
+            }
+            s += x;
+            a += Math.abs(x);
+        }
+        sums[0] = s;
+        sums[1] = a;
+    }
+
+    /**
+     * z = u·(1/pre), q = rtz(clamp(z, ±limit)), ŵ = q·s over one row (limit = 2^(M−1) − 1, an
+     * integer, so clamping before truncating equals clamping after).
+     */
+    static void quantize(ByteBuffer u, int uo, float invPre, float limit, float s,
+                          ByteBuffer z, int zo, ByteBuffer q, int qo, ByteBuffer w, int wo, int k) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(k); i < bound; i += LANES) {
+            FloatVector zv = load(u, uo + i).mul(invPre);
+            zv.intoByteBuffer(z, (zo + i) * 4, ORDER);
+            // rtz without a float-int conversion (the Vector API's in JDK 17 ran per lane): round to
+            // nearest with the add and subtract of 1.5·2^23 (|c| ≤ limit < 2^15), then one step
+            // toward zero where that went away from it; every value is an integer, so exact.
+            FloatVector cv = zv.max(-limit).min(limit);
+            FloatVector nearest = cv.add(MAGIC).sub(MAGIC);
+            FloatVector qv = nearest
+                    .blend(nearest.sub(1f), nearest.compare(VectorOperators.GT, cv).and(cv.compare(VectorOperators.GT, 0f)))
+                    .blend(nearest.add(1f), nearest.compare(VectorOperators.LT, cv).and(cv.compare(VectorOperators.LT, 0f)));
+            qv.intoByteBuffer(q, (qo + i) * 4, ORDER);
+            qv.mul(s).intoByteBuffer(w, (wo + i) * 4, ORDER);
+        }
+        for (; i < k; i++) {
+            float zz = u.getFloat((uo + i) * 4) * invPre;
+            z.putFloat((zo + i) * 4, zz);
+            float qq = (int) Math.min(Math.max(zz, -limit), limit);
+            q.putFloat((qo + i) * 4, qq);
+            w.putFloat((wo + i) * 4, qq * s);
+        }
+    }
+
+    /**
+     * {Σ c·q, Σ c_m·z} over one row, c_m = c·[|z| ≤ cut] (the gradient past the clamp; cut the
+     * largest float below 2^(M−1)).
+     */
+    static void dots(ByteBuffer c, int co, ByteBuffer q, int qo, ByteBuffer z, int zo, float cut, int k, double[] dots) {
+        FloatVector codeSum = FloatVector.zero(SPECIES);
+        FloatVector passSum = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (int bound = SPECIES.loopBound(k); i < bound; i += LANES) {
+            FloatVector cv = load(c, co + i);
+            FloatVector zv = load(z, zo + i);
+            codeSum = cv.fma(load(q, qo + i), codeSum);
+            passSum = cv.fma(zv, passSum).blend(passSum, zv.abs().compare(VectorOperators.GT, cut));
+        }
+        double a = codeSum.reduceLanes(VectorOperators.ADD);
+        double b = passSum.reduceLanes(VectorOperators.ADD);
+        for (; i < k; i++) {
+            float cc = c.getFloat((co + i) * 4);
+            float zz = z.getFloat((zo + i) * 4);
+            a += (double) cc * q.getFloat((qo + i) * 4);
+            if (Math.abs(zz) <= cut) {
+                b += (double) cc * zz;
+            }
+        }
+        dots[0] = a;
+        dots[1] = b;
+    }
+
+    /**
+     * g = α·c_m − β·sign(u) over one row, into g (which may be c); returns Σg. The weight-norm
+     * Jacobian of §3.3 with the clamp's mask (c_m as in {@link #dots}).
+     */
+    static double gradient(ByteBuffer c, int co, ByteBuffer z, int zo, ByteBuffer u, int uo, float cut,
+                           float alpha, float beta, ByteBuffer g, int go, int k) {
+        FloatVector zero = FloatVector.zero(SPECIES);
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        FloatVector sum = zero;
+        int i = 0;
+        for (int bound = SPECIES.loopBound(k); i < bound; i += LANES) {
+            FloatVector cv = load(c, co + i);
+            // c_m = c − c·[|z| > cut], as the passes compute it
+            FloatVector cm = cv.sub(cv.mul(zero.blend(one, load(z, zo + i).abs().compare(VectorOperators.GT, cut))));
+            FloatVector uv = load(u, uo + i);
+            // sign(u)·β: β, −β or 0 (as libnd4j's sign, then a multiply)
+            FloatVector sign = zero.blend(one, uv.compare(VectorOperators.GT, 0f))
+                    .sub(zero.blend(one, uv.compare(VectorOperators.LT, 0f)));
+            FloatVector gv = cm.mul(alpha).sub(sign.mul(beta));
+            gv.intoByteBuffer(g, (go + i) * 4, ORDER);
+            sum = sum.add(gv);
+        }
+        double total = sum.reduceLanes(VectorOperators.ADD);
+        for (; i < k; i++) {
+            float ci = c.getFloat((co + i) * 4);
+            float cc = ci - ci * (Math.abs(z.getFloat((zo + i) * 4)) > cut ? 1f : 0f);
+            float uu = u.getFloat((uo + i) * 4);
+            float sign = (uu > 0f ? 1f : 0f) - (uu < 0f ? 1f : 0f);
+            float gg = cc * alpha - sign * beta;
+            g.putFloat((go + i) * 4, gg);
+            total += gg;
+        }
+        return total;
+    }
+
+    /**
+     * The baseline per-channel quantizer (no accumulator bound) over one row: x = v·(1/s),
+     * q = round_half_even(clamp(x, ±limit)), ŵ = q·s.
+     */
+    static void roundToLevels(ByteBuffer v, int vo, float invScale, float limit, float s,
+                              ByteBuffer x, int xo, ByteBuffer q, int qo, ByteBuffer w, int wo, int k) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(k); i < bound; i += LANES) {
+            FloatVector xv = load(v, vo + i).mul(invScale);
+            xv.intoByteBuffer(x, (xo + i) * 4, ORDER);
+            FloatVector qv = xv.max(-limit).min(limit).add(MAGIC).sub(MAGIC);
+            qv.intoByteBuffer(q, (qo + i) * 4, ORDER);
+            qv.mul(s).intoByteBuffer(w, (wo + i) * 4, ORDER);
+        }
+        for (; i < k; i++) {
+            float xx = v.getFloat((vo + i) * 4) * invScale;
+            x.putFloat((xo + i) * 4, xx);
+            float qq = (Math.min(Math.max(xx, -limit), limit) + MAGIC) - MAGIC;
+            q.putFloat((qo + i) * 4, qq);
+            w.putFloat((wo + i) * 4, qq * s);
+        }
+    }
+
+    /**
+     * The baseline quantizer's backward over one row: {Σ c·q, Σ g·x} with g = c·[|x| ≤ limit]
+     * written to g (which may be c).
+     */
+    static void passInside(ByteBuffer c, int co, ByteBuffer q, int qo, ByteBuffer x, int xo, float limit,
+                           ByteBuffer g, int go, int k, double[] dots) {
+        FloatVector zero = FloatVector.zero(SPECIES);
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        FloatVector codeSum = zero;
+        FloatVector insideSum = zero;
+        int i = 0;
+        for (int bound = SPECIES.loopBound(k); i < bound; i += LANES) {
+            FloatVector cv = load(c, co + i);
+            FloatVector xv = load(x, xo + i);
+            codeSum = cv.fma(load(q, qo + i), codeSum);
+            // c − c·[|x| > limit], as the passes compute it (+0, not −0, where clipped)
+            FloatVector gv = cv.sub(cv.mul(zero.blend(one, xv.abs().compare(VectorOperators.GT, limit))));
+            gv.intoByteBuffer(g, (go + i) * 4, ORDER);
+            insideSum = gv.fma(xv, insideSum);
+        }
+        double a = codeSum.reduceLanes(VectorOperators.ADD);
+        double b = insideSum.reduceLanes(VectorOperators.ADD);
+        for (; i < k; i++) {
+            float cc = c.getFloat((co + i) * 4);
+            float xx = x.getFloat((xo + i) * 4);
+            a += (double) cc * q.getFloat((qo + i) * 4);
+            float gg = cc - cc * (Math.abs(xx) > limit ? 1f : 0f);
+            g.putFloat((go + i) * 4, gg);
+            b += (double) gg * xx;
+        }
+        dots[0] = a;
+        dots[1] = b;
+    }
+
+    /** x −= m over one row. */
+    static void subtract(ByteBuffer x, int xo, float m, int k) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(k); i < bound; i += LANES) {
+            load(x, xo + i).sub(m).intoByteBuffer(x, (xo + i) * 4, ORDER);
+        }
+        for (; i < k; i++) {
+            x.putFloat((xo + i) * 4, x.getFloat((xo + i) * 4) - m);
+        }
+    }
+}
