@@ -19,7 +19,7 @@ mvn -B -q ${MVN_FLAGS:-} -DskipTests package dependency:build-classpath -Dmdep.o
 
 cp="$root/app/target/classes:$root/engine/target/classes:$(cat "$root/app/target/classpath.txt")"
 xvfb-run -a -s "-screen 0 1400x900x24" \
-  java -Xmx3g -Da2q.home="$root" -Dprism.order=sw -cp "$cp" org.a2q.app.Launcher --screenshots "$out"
+  java --add-modules jdk.incubator.vector -Xmx3g -Da2q.home="$root" -Dprism.order=sw -cp "$cp" org.a2q.app.Launcher --screenshots "$out"
 
 if command -v convert >/dev/null; then
   for f in "$out"/*.png; do
