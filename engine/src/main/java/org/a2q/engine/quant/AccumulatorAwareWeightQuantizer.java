@@ -373,7 +373,7 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
             }
             float invPre = (float) rowForward(c, guardedBudget, l1);
             invPreValues[c] = invPre;   // as the passes keep it: rounded to the weights' type
-            SimdChannelRows.quantize(uSpan.bytes, uSpan.offset + row, invPre, limit, (float) scaleValue[c],
+            SimdChannelRows.quantize(uSpan.bytes, uSpan.offset + row, invPre, limit, (float) scaleValue[c], true,
                     zSpan.bytes, zSpan.offset + row, qSpan.bytes, qSpan.offset + row, wSpan.bytes, wSpan.offset + row, k);
             maxBudgetUsed = Math.max(maxBudgetUsed, budgetUsed[c]);
         }
@@ -469,7 +469,7 @@ public final class AccumulatorAwareWeightQuantizer implements WeightTransform {
         for (int r = 0; r < channels; r++) {
             int row = r * k;
             SimdChannelRows.dots(cSpan.bytes, cSpan.offset + row, qSpan.bytes, qSpan.offset + row, zSpan.bytes,
-                    zSpan.offset + row, cut, k, dots);
+                    zSpan.offset + row, cut, null, 0, k, dots);
             rowBackward(r, dots[0], dots[1]);
             double sum = SimdChannelRows.gradient(cSpan.bytes, cSpan.offset + row, zSpan.bytes, zSpan.offset + row,
                     uSpan.bytes, uSpan.offset + row, cut, (float) alphaValues[r], (float) betaValues[r],

@@ -114,8 +114,8 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
             // One SIMD loop per row; 1/s and s rounded to float as the passes' row vectors hold them.
             for (int c = 0; c < channels; c++) {
                 int row = c * k;
-                SimdChannelRows.roundToLevels(vSpan.bytes, vSpan.offset + row, (float) invScaleValues[c], maxLevel,
-                        (float) scaleValues[c], xSpan.bytes, xSpan.offset + row, qSpan.bytes, qSpan.offset + row,
+                SimdChannelRows.quantize(vSpan.bytes, vSpan.offset + row, (float) invScaleValues[c], maxLevel,
+                        (float) scaleValues[c], false, xSpan.bytes, xSpan.offset + row, qSpan.bytes, qSpan.offset + row,
                         wSpan.bytes, wSpan.offset + row, k);
             }
             forwardDone = true;
@@ -142,7 +142,7 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
             double[] dots = new double[2];
             for (int r = 0; r < channels; r++) {
                 int row = r * k;
-                SimdChannelRows.passInside(cSpan.bytes, cSpan.offset + row, qSpan.bytes, qSpan.offset + row, xSpan.bytes,
+                SimdChannelRows.dots(cSpan.bytes, cSpan.offset + row, qSpan.bytes, qSpan.offset + row, xSpan.bytes,
                         xSpan.offset + row, maxLevel, gSpan.bytes, gSpan.offset + row, k, dots);
                 gradScale[r] = dots[0] - dots[1];
             }

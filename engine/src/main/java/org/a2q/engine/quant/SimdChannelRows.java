@@ -76,58 +76,72 @@ final class SimdChannelRows {
     }
 
     /**
-     * z = u·(1/pre), q = rtz(clamp(z, ±limit)), ŵ = q·s over one row (limit = 2^(M−1) − 1, an
-     * integer, so clamping before truncating equals clamping after).
+     * One row of a weight quantizer's forward pass: z = u·factor, q = round(clamp(z, ±limit)),
+     * ŵ = q·s, writing z, q and ŵ. A2Q/A2Q+ (factor 1/pre) round toward zero, the baseline
+     * quantizer (factor 1/s) to nearest with halves to even. limit = 2^(M−1) − 1 is an integer,
+     * so clamping before rounding equals clamping after.
      */
-    static void quantize(ByteBuffer u, int uo, float invPre, float limit, float s,
-                          ByteBuffer z, int zo, ByteBuffer q, int qo, ByteBuffer w, int wo, int k) {
+    static void quantize(ByteBuffer u, int uo, float factor, float limit, float s, boolean towardZero,
+                         ByteBuffer z, int zo, ByteBuffer q, int qo, ByteBuffer w, int wo, int k) {
         int i = 0;
         for (int bound = SPECIES.loopBound(k); i < bound; i += LANES) {
-            FloatVector zv = load(u, uo + i).mul(invPre);
+            FloatVector zv = load(u, uo + i).mul(factor);
             zv.intoByteBuffer(z, (zo + i) * 4, ORDER);
-            // rtz without a float-int conversion (the Vector API's in JDK 17 ran per lane): round to
-            // nearest with the add and subtract of 1.5·2^23 (|c| ≤ limit < 2^15), then one step
-            // toward zero where that went away from it; every value is an integer, so exact.
             FloatVector cv = zv.max(-limit).min(limit);
-            FloatVector nearest = cv.add(MAGIC).sub(MAGIC);
-            FloatVector qv = nearest
-                    .blend(nearest.sub(1f), nearest.compare(VectorOperators.GT, cv).and(cv.compare(VectorOperators.GT, 0f)))
-                    .blend(nearest.add(1f), nearest.compare(VectorOperators.LT, cv).and(cv.compare(VectorOperators.LT, 0f)));
+            FloatVector qv = cv.add(MAGIC).sub(MAGIC);   // nearest, halves to even (|c| < 2^15)
+            if (towardZero) {
+                // rtz without a float-int conversion (the Vector API's ran per lane in JDK 17):
+                // one step toward zero where rounding went away from it; integers, so exact.
+                qv = qv.blend(qv.sub(1f), qv.compare(VectorOperators.GT, cv).and(cv.compare(VectorOperators.GT, 0f)))
+                        .blend(qv.add(1f), qv.compare(VectorOperators.LT, cv).and(cv.compare(VectorOperators.LT, 0f)));
+            }
             qv.intoByteBuffer(q, (qo + i) * 4, ORDER);
             qv.mul(s).intoByteBuffer(w, (wo + i) * 4, ORDER);
         }
         for (; i < k; i++) {
-            float zz = u.getFloat((uo + i) * 4) * invPre;
+            float zz = u.getFloat((uo + i) * 4) * factor;
             z.putFloat((zo + i) * 4, zz);
-            float qq = (int) Math.min(Math.max(zz, -limit), limit);
+            float cc = Math.min(Math.max(zz, -limit), limit);
+            float qq = towardZero ? (float) (int) cc : (cc + MAGIC) - MAGIC;   // the int cast truncates
             q.putFloat((qo + i) * 4, qq);
             w.putFloat((wo + i) * 4, qq * s);
         }
     }
 
     /**
-     * {Σ c·q, Σ c_m·z} over one row, c_m = c·[|z| ≤ cut] (the gradient past the clamp; cut the
-     * largest float below 2^(M−1)).
+     * {Σ c·q, Σ c_m·x} over one row, c_m = c − c·[|x| > cut] the gradient past the clamp, also
+     * written to g unless g is null (it may be c). A2Q/A2Q+: x = z, cut the largest float below
+     * 2^(M−1) (the clamp after rtz); baseline: x = v/s, cut = 2^(M−1) − 1.
      */
-    static void dots(ByteBuffer c, int co, ByteBuffer q, int qo, ByteBuffer z, int zo, float cut, int k, double[] dots) {
-        FloatVector codeSum = FloatVector.zero(SPECIES);
-        FloatVector passSum = FloatVector.zero(SPECIES);
+    static void dots(ByteBuffer c, int co, ByteBuffer q, int qo, ByteBuffer x, int xo, float cut,
+                     ByteBuffer g, int go, int k, double[] dots) {
+        FloatVector zero = FloatVector.zero(SPECIES);
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        FloatVector codeSum = zero;
+        FloatVector passSum = zero;
         int i = 0;
         for (int bound = SPECIES.loopBound(k); i < bound; i += LANES) {
             FloatVector cv = load(c, co + i);
-            FloatVector zv = load(z, zo + i);
+            FloatVector xv = load(x, xo + i);
             codeSum = cv.fma(load(q, qo + i), codeSum);
-            passSum = cv.fma(zv, passSum).blend(passSum, zv.abs().compare(VectorOperators.GT, cut));
+            // c − c·[|x| > cut], as the passes compute it (+0, not −0, where clipped)
+            FloatVector cm = cv.sub(cv.mul(zero.blend(one, xv.abs().compare(VectorOperators.GT, cut))));
+            if (g != null) {
+                cm.intoByteBuffer(g, (go + i) * 4, ORDER);
+            }
+            passSum = cm.fma(xv, passSum);
         }
         double a = codeSum.reduceLanes(VectorOperators.ADD);
         double b = passSum.reduceLanes(VectorOperators.ADD);
         for (; i < k; i++) {
             float cc = c.getFloat((co + i) * 4);
-            float zz = z.getFloat((zo + i) * 4);
+            float xx = x.getFloat((xo + i) * 4);
             a += (double) cc * q.getFloat((qo + i) * 4);
-            if (Math.abs(zz) <= cut) {
-                b += (double) cc * zz;
+            float cm = cc - cc * (Math.abs(xx) > cut ? 1f : 0f);
+            if (g != null) {
+                g.putFloat((go + i) * 4, cm);
             }
+            b += (double) cm * xx;
         }
         dots[0] = a;
         dots[1] = b;
@@ -166,63 +180,6 @@ final class SimdChannelRows {
             total += gg;
         }
         return total;
-    }
-
-    /**
-     * The baseline per-channel quantizer (no accumulator bound) over one row: x = v·(1/s),
-     * q = round_half_even(clamp(x, ±limit)), ŵ = q·s.
-     */
-    static void roundToLevels(ByteBuffer v, int vo, float invScale, float limit, float s,
-                              ByteBuffer x, int xo, ByteBuffer q, int qo, ByteBuffer w, int wo, int k) {
-        int i = 0;
-        for (int bound = SPECIES.loopBound(k); i < bound; i += LANES) {
-            FloatVector xv = load(v, vo + i).mul(invScale);
-            xv.intoByteBuffer(x, (xo + i) * 4, ORDER);
-            FloatVector qv = xv.max(-limit).min(limit).add(MAGIC).sub(MAGIC);
-            qv.intoByteBuffer(q, (qo + i) * 4, ORDER);
-            qv.mul(s).intoByteBuffer(w, (wo + i) * 4, ORDER);
-        }
-        for (; i < k; i++) {
-            float xx = v.getFloat((vo + i) * 4) * invScale;
-            x.putFloat((xo + i) * 4, xx);
-            float qq = (Math.min(Math.max(xx, -limit), limit) + MAGIC) - MAGIC;
-            q.putFloat((qo + i) * 4, qq);
-            w.putFloat((wo + i) * 4, qq * s);
-        }
-    }
-
-    /**
-     * The baseline quantizer's backward over one row: {Σ c·q, Σ g·x} with g = c·[|x| ≤ limit]
-     * written to g (which may be c).
-     */
-    static void passInside(ByteBuffer c, int co, ByteBuffer q, int qo, ByteBuffer x, int xo, float limit,
-                           ByteBuffer g, int go, int k, double[] dots) {
-        FloatVector zero = FloatVector.zero(SPECIES);
-        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
-        FloatVector codeSum = zero;
-        FloatVector insideSum = zero;
-        int i = 0;
-        for (int bound = SPECIES.loopBound(k); i < bound; i += LANES) {
-            FloatVector cv = load(c, co + i);
-            FloatVector xv = load(x, xo + i);
-            codeSum = cv.fma(load(q, qo + i), codeSum);
-            // c − c·[|x| > limit], as the passes compute it (+0, not −0, where clipped)
-            FloatVector gv = cv.sub(cv.mul(zero.blend(one, xv.abs().compare(VectorOperators.GT, limit))));
-            gv.intoByteBuffer(g, (go + i) * 4, ORDER);
-            insideSum = gv.fma(xv, insideSum);
-        }
-        double a = codeSum.reduceLanes(VectorOperators.ADD);
-        double b = insideSum.reduceLanes(VectorOperators.ADD);
-        for (; i < k; i++) {
-            float cc = c.getFloat((co + i) * 4);
-            float xx = x.getFloat((xo + i) * 4);
-            a += (double) cc * q.getFloat((qo + i) * 4);
-            float gg = cc - cc * (Math.abs(xx) > limit ? 1f : 0f);
-            g.putFloat((go + i) * 4, gg);
-            b += (double) gg * xx;
-        }
-        dots[0] = a;
-        dots[1] = b;
     }
 
     /** x −= m over one row. */
