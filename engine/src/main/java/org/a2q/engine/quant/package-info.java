@@ -8,6 +8,11 @@
  * {@link org.a2q.engine.quant.PerChannelWeightQuantizer} (baseline QAT) and
  * {@link org.a2q.engine.quant.AccumulatorAwareWeightQuantizer} (A2Q and A2Q+, §3).
  *
- * <p>Depends on {@code org.a2q.engine.nn} (Param, WeightTransform) and ND4J; nothing else.
+ * <p>The elementwise work of the quantizers runs in SIMD loops over ND4J's native memory
+ * ({@link org.a2q.engine.quant.SimdFakeQuant}, {@link org.a2q.engine.quant.SimdChannelRows}) when
+ * the JVM has the incubating Vector API, and in libnd4j passes otherwise; tests hold the two equal.
+ *
+ * <p>Depends on {@code org.a2q.engine.nn} (Param, WeightTransform), ND4J and, optionally,
+ * jdk.incubator.vector; nothing else.
  */
 package org.a2q.engine.quant;
