@@ -42,9 +42,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * 2–3 backward, the row staying in the L1 cache between them, with the row's scalars computed in
  * Java in between. In LeNet's training step that took 49–139 µs less per step than the libnd4j
  * passes below (alternated step by step in one process), which remain for double weights, a JVM
- * without the module and arrays the loops cannot view. Their per-row scalars (g, s, g′, 1/pre and
- * the gradient coefficients) are computed
- * in Java on [Cout] vectors; the [Cout, K] work is 6 native passes forward and 8 backward for A2Q
+ * without the module and arrays the loops cannot view. Both share the per-row scalars (g, s, g′,
+ * 1/pre and the gradient coefficients, {@code rowForward} and {@code rowBackward}), computed in
+ * Java; the passes' [Cout, K] work is 6 native passes forward and 8 backward for A2Q
  * (A2Q+ adds 3 and 2; 2 and 4 more when some |z| reaches 2^(M−1), the only case in which the clamp
  * bites, checked with one BLAS pass whenever some g′ ≥ 2^(M−1)), on buffers allocated once per
  * shape and dtype, in the dtype of v, with one scratch buffer for every intermediate that is not

@@ -54,6 +54,7 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
     private final NativeFloatSpan wSpan = new NativeFloatSpan();
     private final NativeFloatSpan cSpan = new NativeFloatSpan();
     private final NativeFloatSpan gSpan = new NativeFloatSpan();
+    private final double[] rowDots = new double[2];   // {Σ c·q, Σ_inside c·x} of one row, SIMD backward
     private boolean simd = NativeFloatSpan.SIMD;
     private final ChannelRows.RowsView gradWView = new ChannelRows.RowsView();
     private final ChannelRows.RowsView gradVView = new ChannelRows.RowsView();
@@ -139,7 +140,7 @@ public final class PerChannelWeightQuantizer implements WeightTransform {
         INDArray c = gradWView.of(gradW, channels, k);
         if (simd && NativeFloatSpan.usable(gradW, gradV) && cSpan.bind(c) && gSpan.bind(gradVView.of(gradV, channels, k))
                 && qSpan.bind(qRows) && xSpan.bind(xRows)) {
-            double[] dots = new double[2];
+            double[] dots = rowDots;
             for (int r = 0; r < channels; r++) {
                 int row = r * k;
                 SimdChannelRows.dots(cSpan.bytes, cSpan.offset + row, qSpan.bytes, qSpan.offset + row, xSpan.bytes,

@@ -1,28 +1,26 @@
 package org.a2q.engine.quant;
 
+import static org.a2q.engine.quant.SimdFakeQuant.LANES;
+import static org.a2q.engine.quant.SimdFakeQuant.MAGIC;
+import static org.a2q.engine.quant.SimdFakeQuant.ORDER;
+import static org.a2q.engine.quant.SimdFakeQuant.SPECIES;
+
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The row loops of the A2Q/A2Q+ weight quantizer (a2q-math.md §3.1, §3.3) in SIMD (JDK Vector
- * API), one output channel's K float32 weights at a time, so that a row is read from memory once
- * per direction and its other passes find it in the L1 cache. Offsets and lengths count floats
- * in native memory viewed as byte buffers; sums are in float lanes and then in double. The
- * elementwise steps are the float operations of {@link AccumulatorAwareWeightQuantizer}'s libnd4j
- * passes (so z, q, ŵ and the gradient differ from theirs only through the row sums' rounding).
+ * The row loops of the weight quantizers in SIMD (JDK Vector API): A2Q/A2Q+ (a2q-math.md §3.1,
+ * §3.3) and the baseline per-channel quantizer, one output channel's K float32 weights at a time,
+ * so that a row is read from memory once per direction and its other loops find it in the L1
+ * cache. Offsets and lengths count floats in native memory viewed as byte buffers; sums are in
+ * float lanes and then in double. The elementwise steps are the float operations of the
+ * quantizers' libnd4j passes (so A2Q's z, q, ŵ and gradient differ from theirs only through the
+ * row sums' rounding; the baseline quantizer's do not differ).
  *
- * <p>Loaded only when the JVM resolved jdk.incubator.vector (see {@link FakeQuantKernel#SIMD}).
+ * <p>Loaded only when the JVM resolved jdk.incubator.vector (see {@link NativeFloatSpan#SIMD}).
  */
 final class SimdChannelRows {
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    private static final int LANES = SPECIES.length();
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    private static final float MAGIC = 1.5f * (1 << 23);
-
     private SimdChannelRows() {}
 
     private static FloatVector load(ByteBuffer b, int at) {

@@ -26,11 +26,13 @@ import jdk.incubator.vector.VectorSpecies;
  * test runner add it); otherwise {@link FakeQuantKernel} keeps its libnd4j passes.
  */
 final class SimdFakeQuant {
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    private static final int LANES = SPECIES.length();
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    // Shared with SimdChannelRows: the vector shape, the byte order of native memory and the
+    // rounding constant of all the quantizers' loops.
+    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    static final int LANES = SPECIES.length();
+    static final ByteOrder ORDER = ByteOrder.nativeOrder();
     /** 1.5·2^23: c + MAGIC − MAGIC rounds c to an integer, halves to even, for |c| < 2^22. */
-    private static final float MAGIC = 1.5f * (1 << 23);
+    static final float MAGIC = 1.5f * (1 << 23);
     /** Values summed in float lanes before their total moves into a double. */
     private static final int BLOCK = 1024;
 
